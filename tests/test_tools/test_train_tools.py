@@ -1,0 +1,115 @@
+"""tools/train.py, tools/test.py and tools/dist_train.sh on a tiny mmseg model (CPU)."""
+import os
+import os.path as osp
+import re
+import socket
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO, 'tests', 'data', 'tiny_seg.py')
+
+
+def _env():
+    env = dict(os.environ)
+    env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
+    env.setdefault('OMP_NUM_THREADS', '1')
+    return env
+
+
+def _run(args, timeout=300, check=True):
+    proc = subprocess.run(args, cwd=REPO, env=_env(), capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n'
+                             f'{proc.stderr[-3000:]}')
+    return proc
+
+
+@pytest.fixture(scope='module')
+def tiny_seg_root(tmp_path_factory):
+    """Six 64x64 images with a bright square on a dark background, labelled 1 / 0."""
+    root = tmp_path_factory.mktemp('tiny_seg')
+    rng = np.random.default_rng(0)
+    os.makedirs(root / 'img')
+    os.makedirs(root / 'ann')
+    for i in range(6):
+        img = rng.integers(0, 60, (64, 64, 3), dtype=np.uint8)
+        ann = np.zeros((64, 64), np.uint8)
+        y, x = rng.integers(0, 32, 2)
+        img[y:y + 24, x:x + 24] += 150
+        ann[y:y + 24, x:x + 24] = 1
+        cv2.imwrite(str(root / 'img' / f'{i}.png'), img)
+        cv2.imwrite(str(root / 'ann' / f'{i}.png'), ann)
+    return str(root)
+
+
+def _train(work_dir, data_root, *extra):
+    return _run([sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(work_dir),
+                 '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
+                 f'val_dataloader.dataset.data_root={data_root}',
+                 f'test_dataloader.dataset.data_root={data_root}', *extra])
+
+
+def test_train_then_resume(tmp_path, tiny_seg_root):
+    work = tmp_path / 'run'
+    _train(work, tiny_seg_root, 'train_cfg.max_iters=2')
+    assert osp.isfile(work / 'iter_2.pth')
+    # continue the same run to 4 iterations from the saved checkpoint
+    proc = _train(work, tiny_seg_root, '--resume')
+    log = proc.stdout + proc.stderr
+    assert re.search(r'resumed epoch: 0, iter: 2', log), log[-2000:]
+    assert re.search(r'Iter\(train\) \[3/4\]', log), log[-2000:]
+    assert not re.search(r'Iter\(train\) \[1/4\]', log)
+    assert osp.isfile(work / 'iter_4.pth')
+    assert 'mIoU' in log  # validation at the end of training ran
+
+    # explicit checkpoint path, then test
+    proc = _run([sys.executable, 'tools/test.py', CONFIG, str(work / 'iter_4.pth'),
+                 '--work-dir', str(tmp_path / 'test'), '--out', str(tmp_path / 'm.json'),
+                 '--cfg-options', f'test_dataloader.dataset.data_root={tiny_seg_root}'])
+    assert 'mIoU' in proc.stdout
+    assert osp.isfile(tmp_path / 'm.json')
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(sys.platform != 'linux', reason='torchrun test on Linux only')
+def test_dist_train_two_cpu_processes(tmp_path, tiny_seg_root):
+    work = tmp_path / 'dist'
+    env = _env()
+    env['PORT'] = str(_free_port())
+    env['PYTHON'] = sys.executable
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', str(work),
+         '--cfg-options', f'train_dataloader.dataset.data_root={tiny_seg_root}',
+         f'val_dataloader.dataset.data_root={tiny_seg_root}', 'train_cfg.max_iters=2'],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    assert osp.isfile(work / 'iter_2.pth')
+    assert 'world_size: 2' in log or 'Distributed launcher: pytorch' in log, log[-2000:]
+
+
+@pytest.mark.parametrize('args, needle', [
+    (['tools/train.py', 'configs/does/not/exist.py'], 'config file not found: configs/does'),
+    (['tools/train.py', CONFIG, '--resume', '/nonexistent/iter_9.pth'],
+     'checkpoint not found: /nonexistent/iter_9.pth'),
+    (['tools/train.py', CONFIG, '--cfg-options', 'load_from=/nonexistent/init.pth'],
+     'initialisation file not found: /nonexistent/init.pth'),
+    (['tools/test.py', CONFIG, '/nonexistent/ckpt.pth'], 'checkpoint not found'),
+])
+def test_bad_input_is_one_line(args, needle):
+    proc = _run([sys.executable, *args], check=False, timeout=120)
+    assert proc.returncode == 2
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], proc.stderr
+    assert 'Traceback' not in proc.stderr

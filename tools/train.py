@@ -1,0 +1,90 @@
+"""Train any mmseg/mmdet (or mmdepthpretrain) config with mmengine's Runner.
+
+Examples:
+    python tools/train.py configs/synthetic/<config>.py
+    python tools/train.py CONFIG --resume                 # latest checkpoint in work_dir
+    python tools/train.py CONFIG --resume work_dirs/x/iter_100.pth
+    tools/dist_train.sh CONFIG 8                          # torchrun, NCCL or gloo on CPU
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _cli import REPO_ROOT, CLIError, check_input_files, load_config, one_line_errors  # noqa: E402
+
+
+def parse_args(argv=None):
+    from mmengine.config import DictAction
+
+    parser = argparse.ArgumentParser(description='Train a model (mmdepthpretrain plugin)')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument('--resume', nargs='?', type=str, const='auto',
+                        help='resume from the latest checkpoint in the work_dir, or from '
+                        'the given checkpoint')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (bf16 on CPU)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value (nested keys with dots)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def build_cfg(args):
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        name = osp.splitext(osp.basename(args.config))[0]
+        cfg.work_dir = osp.join(REPO_ROOT, 'work_dirs', name)
+
+    if args.amp:
+        import torch
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise CLIError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        if torch.cuda.is_available():
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        else:
+            cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise CLIError(f'--resume: checkpoint not found: {args.resume}')
+        cfg.resume = True
+        cfg.load_from = args.resume
+    check_input_files(cfg)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    with one_line_errors('train.py'):
+        cfg = build_cfg(args)
+        from mmengine.registry import RUNNERS
+        from mmengine.runner import Runner
+
+        from mmdepthpretrain.compat import setup_cpu_distributed, teardown_distributed
+        setup_cpu_distributed(cfg, args.launcher)
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        runner.train()
+        teardown_distributed()
+
+
+if __name__ == '__main__':
+    main()
