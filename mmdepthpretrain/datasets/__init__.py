@@ -1,1 +1,53 @@
-__all__ = []
+"""Datasets and transforms of mmdepthpretrain (registered in mmseg's registries)."""
+
+from .cityscapes_depth import CityscapesDepthDataset, load_cityscapes_camera
+from .cityscapes_seg import CityscapesLabelIdsDataset
+from .kitti_raw import KittiRawDepthDataset
+from .kitti_semantic import CITYSCAPES_ID_TO_TRAINID, KittiSemanticDataset
+from .kitti_split import make_kitti_split, parse_split_file, write_split_file
+from .kitti_utils import (
+    KittiCalib,
+    load_kitti_calib,
+    load_velodyne_points,
+    project_points_to_depth,
+    read_calib_file,
+)
+from .nyu_depth import NYUDepthDataset
+from .nyu_seg import NYUSegDataset
+from .transforms import (
+    LoadDepthFromLidar,
+    LoadDepthMap,
+    LoadMultiFrameImages,
+    MultiFrameColorJitter,
+    MultiFrameRandomCrop,
+    MultiFrameRandomFlip,
+    MultiFrameResize,
+    PackMultiFrameInputs,
+)
+
+__all__ = [
+    'KittiRawDepthDataset',
+    'KittiSemanticDataset',
+    'CityscapesDepthDataset',
+    'NYUDepthDataset',
+    'CityscapesLabelIdsDataset',
+    'NYUSegDataset',
+    'LoadMultiFrameImages',
+    'LoadDepthFromLidar',
+    'LoadDepthMap',
+    'MultiFrameResize',
+    'MultiFrameRandomCrop',
+    'MultiFrameRandomFlip',
+    'MultiFrameColorJitter',
+    'PackMultiFrameInputs',
+    'CITYSCAPES_ID_TO_TRAINID',
+    'KittiCalib',
+    'load_kitti_calib',
+    'load_velodyne_points',
+    'project_points_to_depth',
+    'read_calib_file',
+    'make_kitti_split',
+    'parse_split_file',
+    'write_split_file',
+    'load_cityscapes_camera',
+]

@@ -1,0 +1,22 @@
+"""Multi-frame, geometry-aware data transforms (registered in mmseg's TRANSFORMS)."""
+
+from .camera import crop_intrinsics, flip_intrinsics, flip_transform, scale_intrinsics
+from .color import MultiFrameColorJitter
+from .formatting import PackMultiFrameInputs
+from .geometric import MultiFrameRandomCrop, MultiFrameRandomFlip, MultiFrameResize
+from .loading import LoadDepthFromLidar, LoadDepthMap, LoadMultiFrameImages
+
+__all__ = [
+    'LoadMultiFrameImages',
+    'LoadDepthFromLidar',
+    'LoadDepthMap',
+    'MultiFrameResize',
+    'MultiFrameRandomCrop',
+    'MultiFrameRandomFlip',
+    'MultiFrameColorJitter',
+    'PackMultiFrameInputs',
+    'scale_intrinsics',
+    'crop_intrinsics',
+    'flip_intrinsics',
+    'flip_transform',
+]
