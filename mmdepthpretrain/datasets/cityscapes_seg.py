@@ -4,7 +4,7 @@ from typing import Dict, Optional, Sequence
 from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
 
-from .kitti_semantic import CITYSCAPES_ID_TO_TRAINID
+from .kitti_semantic import cityscapes_id_label_map
 
 __all__ = ['CityscapesLabelIdsDataset']
 
@@ -29,8 +29,4 @@ class CityscapesLabelIdsDataset(CityscapesDataset):
     @classmethod
     def get_label_map(cls, new_classes: Optional[Sequence] = None) -> Dict[int, int]:
         """Cityscapes label id -> train id, composed with a class-subset remap."""
-        sub = super().get_label_map(new_classes)
-        full = {i: CITYSCAPES_ID_TO_TRAINID.get(i, 255) for i in range(34)}
-        if sub:
-            full = {i: (sub.get(t, 255) if t != 255 else 255) for i, t in full.items()}
-        return full
+        return cityscapes_id_label_map(super().get_label_map(new_classes))

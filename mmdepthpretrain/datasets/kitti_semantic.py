@@ -8,7 +8,10 @@ import numpy as np
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 from mmseg.registry import DATASETS
 
-__all__ = ['KittiSemanticDataset', 'CITYSCAPES_ID_TO_TRAINID', 'KITTI7_TRAIN_IDS']
+__all__ = [
+    'KittiSemanticDataset', 'CITYSCAPES_ID_TO_TRAINID', 'KITTI7_TRAIN_IDS',
+    'cityscapes_id_label_map'
+]
 
 # Cityscapes label id -> train id (Cityscapes scripts, labels.py); others are ignored.
 CITYSCAPES_ID_TO_TRAINID: Dict[int, int] = {
@@ -32,6 +35,21 @@ CITYSCAPES_ID_TO_TRAINID: Dict[int, int] = {
     32: 17,
     33: 18,
 }
+
+
+def cityscapes_id_label_map(subset_map: Optional[Dict[int, int]] = None) -> Dict[int, int]:
+    """Label map from the 34 Cityscapes label ids to train ids (others -> 255).
+
+    Args:
+        subset_map (dict, optional): mmseg's train-id remap for a class subset, applied
+            after the id -> train id map. Defaults to None.
+    """
+    full = {i: CITYSCAPES_ID_TO_TRAINID.get(i, 255) for i in range(34)}
+    if subset_map:
+        full = {i: (subset_map.get(t, 255) if t != 255 else 255) for i, t in full.items()}
+    return full
+
+
 # The paper's 7 KITTI classes: road, sidewalk, building, vegetation, terrain, sky, car.
 KITTI7_TRAIN_IDS = (0, 1, 2, 8, 9, 10, 13)
 
@@ -108,12 +126,7 @@ class KittiSemanticDataset(BaseSegDataset):
     @classmethod
     def get_label_map(cls, new_classes: Optional[Sequence] = None) -> Dict[int, int]:
         """Cityscapes label id -> train id, composed with a class-subset remap."""
-        sub = super().get_label_map(new_classes)
-        # Cityscapes label ids are 0..33; 255 stays 255.
-        full = {i: CITYSCAPES_ID_TO_TRAINID.get(i, 255) for i in range(34)}
-        if sub:
-            full = {i: (sub.get(t, 255) if t != 255 else 255) for i, t in full.items()}
-        return full
+        return cityscapes_id_label_map(super().get_label_map(new_classes))
 
     def _update_palette(self) -> list:
         classes = self._metainfo.get('classes', [])
