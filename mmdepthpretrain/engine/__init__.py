@@ -1,1 +1,23 @@
-__all__ = []
+"""Training machinery: hooks, optimizer construction, visualisation helpers."""
+
+from .flow_visualization import (
+                                 FlowVisualizationHook,
+                                 ReconstructionVisualizationHook,
+                                 flow_to_color,
+                                 make_color_wheel,
+)
+from .hooks import DepthVisualizationHook
+from .optim_constructor import FrozenAwareOptimWrapperConstructor
+from .visualization import colorize, disparity_to_color, stack_panels
+
+__all__ = [
+    'DepthVisualizationHook',
+    'FrozenAwareOptimWrapperConstructor',
+    'colorize',
+    'disparity_to_color',
+    'stack_panels',
+    'FlowVisualizationHook',
+    'ReconstructionVisualizationHook',
+    'flow_to_color',
+    'make_color_wheel',
+]

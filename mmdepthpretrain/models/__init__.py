@@ -1,1 +1,10 @@
-__all__ = []
+"""Depth pre-training models: networks, losses, geometry; importing registers them."""
+
+from .backbones import *  # noqa: F401,F403
+from .data_preprocessor import MultiFrameDataPreProcessor
+from .decode_heads import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .segmentors import *  # noqa: F401,F403
+
+__all__ = ['MultiFrameDataPreProcessor']

@@ -1,0 +1,35 @@
+# Monodepth2 depth + pose networks (Godard et al., ICCV 2019) with ResNet-18 encoders,
+# trained from monocular video (frames 0, -1, +1). Supervision and frames are set per config:
+# 'M' [0, -1, 1], 'S' [0, 's'], 'MS' [0, -1, 1, 's'], 'L' [0] (pose branch unused).
+# Input normalisation is Monodepth2's (x - 0.45) / 0.225 on [0, 1] images, done by the data
+# preprocessor; fine-tuning from these weights must use the same mean/std.
+norm_cfg = dict(type='BN', requires_grad=True)
+data_preprocessor = dict(
+    type='MultiFrameDataPreProcessor',
+    mean=[114.75, 114.75, 114.75],
+    std=[57.375, 57.375, 57.375],
+    color_jitter=dict(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.1, prob=0.5),
+)
+model = dict(
+    type='SelfSupDepthEstimator',
+    data_preprocessor=data_preprocessor,
+    supervision='M',
+    frame_ids=[0, -1, 1],
+    min_depth=0.1,
+    max_depth=100.0,
+    backbone=dict(type='DepthResNet', depth=18, norm_cfg=norm_cfg),
+    decode_head=dict(
+        type='DisparityHead',
+        in_channels=[64, 64, 128, 256, 512],
+        channels=[16, 32, 64, 128, 256],
+        scales=[0, 1, 2, 3],
+    ),
+    pose_encoder=dict(type='DepthResNet', depth=18, num_input_images=2, norm_cfg=norm_cfg),
+    pose_decoder=dict(type='PoseDecoder', in_channels=512, num_input_features=1),
+    photometric_loss=dict(
+        type='PhotometricReprojectionLoss', ssim_weight=0.85, automask=True, automask_noise=1e-5
+    ),
+    smoothness_loss=dict(type='EdgeAwareSmoothnessLoss', loss_weight=1e-3),
+    depth_loss=dict(type='MaskedL1DepthLoss'),
+    nonfinite='raise',
+)

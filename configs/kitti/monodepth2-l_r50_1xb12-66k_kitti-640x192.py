@@ -1,0 +1,21 @@
+# Depth supervised by projected velodyne points (L, masked L1, Lao et al. eq. 14) on KITTI
+# raw, ResNet-50 from ImageNet, Monodepth2's decoder and schedule.
+_base_ = [
+    '../_base_/models/monodepth2_r50.py',
+    '../_base_/datasets/kitti_raw_lidar.py',
+    '../_base_/schedules/monodepth2_66k.py',
+    'mmseg::_base_/default_runtime.py',
+]
+custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
+imagenet = 'pretrain/resnet50-0676ba61.pth'
+model = dict(
+    supervision='L',
+    frame_ids=[0],
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
+    pose_encoder=None,
+    pose_decoder=None,
+    smoothness_loss=None,
+    depth_loss=dict(type='MaskedL1DepthLoss', max_depth=80.0),
+)
+val_evaluator = dict(scale_mode='none')
+test_evaluator = val_evaluator

@@ -1,0 +1,5 @@
+"""Auxiliary heads for depth pre-training."""
+
+from .pose_decoder import PoseDecoder
+
+__all__ = ['PoseDecoder']

@@ -1,0 +1,99 @@
+"""Masked L1 image-reconstruction loss of the inpainting pre-training baseline."""
+
+from typing import Sequence, Union
+
+import torch.nn as nn
+import torch.nn.functional as F
+from mmseg.registry import MODELS
+from torch import Tensor
+
+__all__ = ['masked_l1_reconstruction', 'MaskedReconstructionLoss']
+
+
+def masked_l1_reconstruction(
+    pred: Tensor, target: Tensor, mask: Tensor, unmasked_weight: float = 0.0
+) -> Tensor:
+    """``mean_{masked} |pred - target| + unmasked_weight * mean_{unmasked} |pred - target|``.
+
+    Means are over pixels and colour channels; a term whose pixel set is empty is 0.
+    Context encoders (Pathak et al., CVPR 2016) reconstruct the removed region; MAE (He et
+    al., CVPR 2022) likewise computes its loss on masked patches only, i.e.
+    ``unmasked_weight = 0``.
+
+    Args:
+        pred (Tensor): ``(B, C, H, W)`` reconstruction.
+        target (Tensor): ``(B, C, H, W)`` original image.
+        mask (Tensor): ``(B, 1, H, W)``, 1 where the input was removed.
+        unmasked_weight (float): Weight of the visible pixels' term. Defaults to 0.
+
+    Returns:
+        Tensor: scalar loss.
+    """
+    err = (pred - target).abs().mean(dim=1, keepdim=True)
+    mask = mask.to(err.dtype)
+    loss = (err * mask).sum() / mask.sum().clamp(min=1.0)
+    if unmasked_weight:
+        keep = 1.0 - mask
+        loss = loss + unmasked_weight * (err * keep).sum() / keep.sum().clamp(min=1.0)
+    return loss
+
+
+@MODELS.register_module()
+class MaskedReconstructionLoss(nn.Module):
+    """Multi-scale masked L1 reconstruction loss.
+
+    Each scale's reconstruction is upsampled (bilinear) to the target size, scored with
+    :func:`masked_l1_reconstruction` and weighted by ``1 / 2^r``; the weighted terms are
+    divided by the sum of the weights (a single scale gives the plain masked L1).
+
+    Args:
+        unmasked_weight (float): Weight of the visible pixels. Defaults to 0.
+        loss_weight (float): Multiplier. Defaults to 1.0.
+        loss_name (str): Key in the loss dict. Defaults to 'loss_recon'.
+    """
+
+    def __init__(
+        self, unmasked_weight: float = 0.0, loss_weight: float = 1.0, loss_name: str = 'loss_recon'
+    ):
+        super().__init__()
+        self.unmasked_weight = unmasked_weight
+        self.loss_weight = loss_weight
+        self._loss_name = loss_name
+
+    def forward(
+        self,
+        preds: Union[Tensor, Sequence[Tensor]],
+        target: Tensor,
+        mask: Tensor,
+        scales: Sequence[int] = None,
+    ) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            preds (Tensor | Sequence[Tensor]): ``(B, 3, h_r, w_r)`` per scale.
+            target (Tensor): ``(B, 3, H, W)`` image.
+            mask (Tensor): ``(B, 1, H, W)`` removed pixels.
+            scales (Sequence[int], optional): Scale of each prediction. Defaults to
+                ``0, 1, ...``.
+
+        Returns:
+            Tensor: weighted scalar loss.
+        """
+        if isinstance(preds, Tensor):
+            preds = [preds]
+        scales = list(range(len(preds))) if scales is None else list(scales)
+        total, norm = 0.0, 0.0
+        for pred, s in zip(preds, scales):
+            if pred.shape[-2:] != target.shape[-2:]:
+                pred = F.interpolate(
+                    pred, size=target.shape[-2:], mode='bilinear', align_corners=False
+                )
+            w = 1.0 / 2**s
+            total = total + w * masked_l1_reconstruction(pred, target, mask, self.unmasked_weight)
+            norm += w
+        return self.loss_weight * total / norm
+
+    @property
+    def loss_name(self) -> str:
+        """str: Key of this loss in the loss dict."""
+        return self._loss_name

@@ -1,0 +1,12 @@
+"""Depth pre-training segmentors."""
+
+from .flow_siamese import FlowSiameseEstimator, ordered_frames
+from .masked_reconstruction import MaskedReconstructionEstimator, random_rectangle_masks
+from .selfsup_depth_estimator import SelfSupDepthEstimator, parse_supervision
+
+__all__ = ['SelfSupDepthEstimator', 'parse_supervision',
+    'FlowSiameseEstimator',
+    'ordered_frames',
+    'MaskedReconstructionEstimator',
+    'random_rectangle_masks',
+]

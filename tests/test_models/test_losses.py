@@ -1,0 +1,293 @@
+import numpy as np
+import pytest
+import torch
+
+from mmdepthpretrain.models.losses import (
+    EdgeAwareSmoothnessLoss,
+    MaskedL1DepthLoss,
+    PhotometricReprojectionLoss,
+    edge_aware_smoothness,
+    masked_l1_depth,
+    photometric_error,
+    reprojection_loss,
+)
+from mmdepthpretrain.models.utils.geometry import pose_vec_to_matrix, warp_image, warp_sources
+
+from ._scene import render_plane_pair
+from .test_geometry import ssim_reference
+
+# ----------------------------------------------------------------- hand computations
+
+
+def test_l1_reprojection_min_over_sources_by_hand():
+    target = torch.tensor([[[0.0, 1.0], [0.5, 0.5]]])[None]  # (1, 1, 2, 2)
+    warped = torch.tensor([[[[0.5, 1.0], [0.5, 0.0]]], [[[0.0, 0.0], [1.0, 0.75]]]])[None]
+    # per-pixel |w - t|: source 0 -> [.5, 0, 0, .5], source 1 -> [0, 1, .5, .25]
+    # minimum -> [0, 0, 0, .25], mean 0.0625
+    loss = reprojection_loss(warped, target, ssim_weight=0.0)
+    assert loss.item() == pytest.approx(0.0625)
+    # with auto-masking: identity sources [1, .25, .5, 1] never win; identity [0, 0, 0, 0]
+    # masks every pixel
+    sources = torch.full((1, 2, 1, 2, 2), 0.25)
+    sources[0, 0, 0] = torch.tensor([[1.0, 0.25], [0.5, 1.0]])
+    loss = reprojection_loss(warped, target, sources, ssim_weight=0.0, automask_noise=0.0)
+    # identity errors: source 0 [1, .75, 0, .5], source 1 [.25, .75, .25, .25]
+    # min of all four per pixel: [0, 0, 0, .25]
+    assert loss.item() == pytest.approx(0.0625)
+    loss, mask = reprojection_loss(
+        warped,
+        target,
+        target[:, None].expand(1, 2, 1, 2, 2),
+        ssim_weight=0.0,
+        automask_noise=0.0,
+        return_mask=True,
+    )
+    assert loss.item() == 0.0 and not mask.any()
+    avg = reprojection_loss(warped, target, ssim_weight=0.0, average_sources=True)
+    assert avg.item() == pytest.approx(np.mean([0.25, 0.5, 0.25, 0.375]))
+
+
+def reference_photometric_loss(warped, target, identity, alpha=0.85):
+    """Independent numpy implementation: per pixel, per source, per scale."""
+    d, s, c = warped.shape[:3]
+    per_scale = []
+    for k in range(d):
+        errs = []
+        for src in list(identity) + [warped[k, j] for j in range(s)]:
+            ssim = np.mean([ssim_reference(src[ch], target[ch]) for ch in range(c)], axis=0)
+            l1 = np.abs(src - target).mean(axis=0)
+            errs.append(alpha * ssim + (1 - alpha) * l1)
+        per_scale.append(np.min(np.stack(errs), axis=0).mean())
+    return float(np.mean(per_scale))
+
+
+def test_photometric_loss_matches_independent_implementation():
+    rng = np.random.default_rng(3)
+    warped = rng.random((2, 2, 3, 4, 4))  # D=2 scales, S=2 sources
+    target = rng.random((3, 4, 4))
+    identity = rng.random((2, 3, 4, 4))
+    expected = reference_photometric_loss(warped, target, identity)
+    module = PhotometricReprojectionLoss(automask_noise=0.0, loss_weight=2.0)
+    got = module(
+        torch.tensor(warped)[None], torch.tensor(target)[None], torch.tensor(identity)[None]
+    )
+    assert got.item() == pytest.approx(2 * expected, rel=1e-9)
+    assert module.loss_name == 'loss_photometric'
+    no_mask = reference_photometric_loss(warped, target, [])
+    got = reprojection_loss(torch.tensor(warped)[None], torch.tensor(target)[None])
+    assert got.item() == pytest.approx(no_mask, rel=1e-9)
+
+
+def test_photometric_error_mixes_ssim_and_l1():
+    a, b = torch.rand(1, 3, 5, 5), torch.rand(1, 3, 5, 5)
+    l1 = (a - b).abs().mean(1)
+    assert torch.allclose(photometric_error(a, b, 0.0), l1)
+    assert torch.allclose(photometric_error(a, a), torch.zeros(1, 5, 5), atol=1e-7)
+
+
+def test_smoothness_by_hand():
+    disp = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])  # mean 2.5 -> [.4 .8; 1.2 1.6]
+    flat = torch.zeros(1, 3, 2, 2)
+    # |dx| = .4 (both rows), |dy| = .8 (both columns), no image edges -> .4 + .8
+    assert edge_aware_smoothness(disp, flat).item() == pytest.approx(1.2)
+    edges = torch.tensor([[0.0, 1.0], [0.0, 1.0]]).expand(1, 3, 2, 2)
+    # an image step of 1 along x weights the x term by exp(-1)
+    assert edge_aware_smoothness(disp, edges).item() == pytest.approx(0.4 * np.exp(-1) + 0.8)
+    assert edge_aware_smoothness(disp, flat, normalise=False).item() == pytest.approx(3.0)
+    # the normalisation makes it invariant to the disparity scale
+    assert edge_aware_smoothness(disp * 7, edges).item() == pytest.approx(
+        edge_aware_smoothness(disp, edges).item(), rel=1e-5
+    )
+
+
+def test_smoothness_module_weights_scales():
+    torch.manual_seed(0)
+    img = torch.rand(2, 3, 8, 16)
+    d0, d1 = torch.rand(2, 1, 8, 16), torch.rand(2, 1, 4, 8)
+    img1 = img.reshape(2, 3, 4, 2, 8, 2).mean(dim=(3, 5))  # 2x2 average = area resize
+    expected = 1e-3 * (edge_aware_smoothness(d0, img) + edge_aware_smoothness(d1, img1) / 2) / 2
+    module = EdgeAwareSmoothnessLoss()
+    assert module([d0, d1], img).item() == pytest.approx(expected.item(), rel=1e-5)
+    assert module.loss_name == 'loss_smoothness'
+
+
+def test_masked_l1_by_hand():
+    pred = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]], requires_grad=True)
+    gt = torch.tensor([[[[0.0, 2.5], [float('inf'), 5.0]]]])
+    loss = masked_l1_depth(pred, gt)  # (|2 - 2.5| + |4 - 5|) / 2
+    assert loss.item() == pytest.approx(0.75)
+    loss.backward()
+    assert torch.equal(pred.grad, torch.tensor([[[[0.0, -0.5], [0.0, -0.5]]]]))
+    assert masked_l1_depth(pred, gt, max_depth=4.0).item() == pytest.approx(0.5)
+    empty = masked_l1_depth(pred, torch.zeros_like(gt))
+    assert empty.item() == 0.0 and empty.requires_grad
+
+
+def test_masked_l1_module_scales_and_resize():
+    gt = torch.zeros(1, 1, 4, 4)
+    gt[0, 0, 1, 2] = 3.0
+    pred = torch.full((1, 2, 1, 2, 2), 2.0)  # two scales, half resolution, constant
+    pred[:, 1] = 5.0
+    module = MaskedL1DepthLoss(loss_weight=0.5)
+    # bilinear resize of a constant is the constant: scale errors 1 and 2 -> mean 1.5
+    assert module(pred, gt).item() == pytest.approx(0.5 * 1.5)
+    assert module.loss_name == 'loss_depth'
+
+
+# ------------------------------------------------------------- geometry + photometric
+
+
+def test_identity_pose_on_identical_frames_gives_zero_error():
+    torch.manual_seed(0)
+    img = torch.rand(2, 3, 16, 24)
+    depth = torch.rand(2, 1, 16, 24) * 20 + 1
+    K = torch.eye(4).repeat(2, 1, 1)
+    K[:, 0, 0] = K[:, 1, 1] = 20.0
+    K[:, 0, 2], K[:, 1, 2] = 11.5, 7.5
+    eye = torch.eye(4).repeat(2, 1, 1)
+    warped = warp_image(img, depth, K, torch.linalg.inv(K), eye)
+    loss = reprojection_loss(warped[:, None], img, automask=False)
+    assert loss.item() < 1e-6
+
+
+def _plane_loss(scene, depth_scale=1.0, translation_scale=1.0, rotation_offset=0.0):
+    T = scene['T_src_tgt']
+    scale = torch.ones(4, 4)
+    scale[:3, 3] = 0
+    T = T * scale + T * (1 - scale) * translation_scale
+    if rotation_offset:
+        T = pose_vec_to_matrix(torch.tensor([[0.0, rotation_offset, 0.0]]), torch.zeros(1, 3)) @ T
+    warped = warp_sources(
+        scene['source'][:, None],
+        (scene['depth'] * depth_scale)[:, None],
+        scene['K'],
+        scene['inv_K'],
+        T[:, None],
+    )
+    return reprojection_loss(warped, scene['target'], automask=False)
+
+
+@pytest.fixture(scope='module')
+def plane():
+    return render_plane_pair()
+
+
+def test_ground_truth_depth_and_pose_minimise_photometric_loss(plane):
+    best = _plane_loss(plane).item()
+    assert best < 0.01
+    for kw in [
+        dict(depth_scale=0.8),
+        dict(depth_scale=1.25),
+        dict(translation_scale=0.6),
+        dict(translation_scale=1.5),
+        dict(rotation_offset=0.02),
+    ]:
+        assert _plane_loss(plane, **kw).item() > 3 * best, kw
+
+
+@pytest.mark.parametrize('name', ['depth_scale', 'translation_scale'])
+def test_photometric_gradient_points_to_ground_truth(plane, name):
+    for start, sign in [(0.85, -1.0), (1.15, 1.0)]:
+        p = torch.tensor(start, requires_grad=True)
+        _plane_loss(plane, **{name: p}).backward()
+        # d loss / d p has the sign of (p - 1): a gradient step moves p toward 1
+        assert p.grad.item() * sign > 0, (name, start, p.grad.item())
+
+
+@pytest.mark.parametrize('factor', [0.85, 1.2])
+def test_photometric_gradient_per_pixel_depth(plane, factor):
+    depth = (plane['depth'] * factor).requires_grad_(True)
+    warped = warp_sources(
+        plane['source'][:, None],
+        depth[:, None],
+        plane['K'],
+        plane['inv_K'],
+        plane['T_src_tgt'][:, None],
+    )
+    reprojection_loss(warped, plane['target'], automask=False).backward()
+    # almost every pixel's gradient has the sign of (depth - true depth)
+    toward_truth = (depth.grad * (factor - 1.0) > 0).float().mean()
+    assert toward_truth > 0.95
+
+
+def test_smoothness_of_one_pixel_high_map_is_finite():
+    disp = torch.rand(1, 1, 1, 5, requires_grad=True)
+    loss = EdgeAwareSmoothnessLoss()([disp], torch.rand(1, 3, 8, 40))
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(disp.grad).all()
+
+
+# ------------------------------------------------------------ synthetic world ground truth
+
+
+def _world_views(root):
+    """Target frame, next frame and right view of the synthetic KITTI world, with GT."""
+    import glob
+    import os.path as osp
+
+    import cv2
+
+    from mmdepthpretrain.datasets.synthetic import load_gt_camera, load_gt_depth, load_poses
+
+    seq = sorted(glob.glob(osp.join(root, 'ground_truth', '2011_*', '*_sync')))[0]
+    cam = load_gt_camera(seq)
+    poses = load_poses(osp.join(seq, 'poses.txt'))
+    files = cam['image_files']  # frame i -> left RGB path relative to the root
+    tgt, src = 2, 1  # the previous frame: the forward-moving camera sees all of it
+
+    def rgb(path):
+        img = cv2.imread(osp.join(root, path))[..., ::-1].copy()
+        return torch.from_numpy(img).permute(2, 0, 1).float()[None] / 255
+
+    stem = osp.splitext(osp.basename(files[tgt]))[0]
+    depth = torch.from_numpy(load_gt_depth(osp.join(seq, 'depth', stem + '.png')))[None, None]
+    depth[depth <= 0] = 1e4  # sky: (practically) infinite
+    K = torch.eye(4, dtype=torch.float64)
+    K[:3, :3] = torch.from_numpy(cam['K'])
+    T_src_tgt = torch.linalg.inv(torch.from_numpy(poses[src])) @ torch.from_numpy(poses[tgt])
+    stereo_T = torch.eye(4, dtype=torch.float64)
+    stereo_T[0, 3] = -cam['baseline']  # right camera at +baseline: T_right_left
+    right = rgb(files[tgt].replace('image_02', 'image_03'))
+    return dict(
+        target=rgb(files[tgt]),
+        source=rgb(files[src]),
+        right=right,
+        depth=depth,
+        K=K[None].float(),
+        inv_K=torch.linalg.inv(K)[None].float(),
+        T_src_tgt=T_src_tgt[None].float(),
+        stereo_T=stereo_T[None].float(),
+    )
+
+
+def _world_loss(views, source, T, depth_scale=1.0):
+    depth = views['depth'] * depth_scale
+    warped = warp_sources(source[:, None], depth[:, None], views['K'], views['inv_K'], T[:, None])
+    return reprojection_loss(warped, views['target'], automask=False)
+
+
+@pytest.fixture(scope='module')
+def world(synthetic_kitti):
+    return _world_views(synthetic_kitti)
+
+
+@pytest.mark.parametrize('view', ['temporal', 'stereo'])
+def test_synthetic_world_ground_truth_minimises_photometric_loss(world, view):
+    source, T = (
+        (world['source'], world['T_src_tgt'])
+        if view == 'temporal'
+        else (world['right'], world['stereo_T'])
+    )
+    # moving cars and resampling leave a floor, so the margins are relative
+    best = _world_loss(world, source, T).item()
+    assert _world_loss(world, source, T, depth_scale=0.6).item() > 1.4 * best
+    assert _world_loss(world, source, T, depth_scale=1.8).item() > 1.4 * best
+    for offset in ([0.3, 0.0, 0.0], [0.0, 0.2, 0.0], [0.0, 0.0, 0.5]):
+        T_bad = T.clone()
+        T_bad[:, :3, 3] += torch.tensor(offset)
+        assert _world_loss(world, source, T_bad).item() > 1.4 * best, offset
+    # gradient w.r.t. a global depth scale points back to the truth from both sides
+    for start in (0.8, 1.25):
+        s = torch.tensor(start, requires_grad=True)
+        _world_loss(world, source, T, depth_scale=s).backward()
+        assert s.grad.item() * (start - 1.0) > 0, (view, start, s.grad.item())
