@@ -2,6 +2,7 @@
 
 from .camera import crop_intrinsics, flip_intrinsics, flip_transform, scale_intrinsics
 from .color import MultiFrameColorJitter
+from .flow_loading import LoadFlowAnnotation, PackMultiFrameFlowInputs, read_kitti_flow_png
 from .formatting import PackMultiFrameInputs
 from .geometric import MultiFrameRandomCrop, MultiFrameRandomFlip, MultiFrameResize
 from .loading import LoadDepthFromLidar, LoadDepthMap, LoadMultiFrameImages
@@ -19,4 +20,7 @@ __all__ = [
     'crop_intrinsics',
     'flip_intrinsics',
     'flip_transform',
+    'LoadFlowAnnotation',
+    'PackMultiFrameFlowInputs',
+    'read_kitti_flow_png',
 ]
