@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 import os.path as osp
 import sys
+import warnings
 from contextlib import contextmanager
+
+# mmengine imports pkg_resources, which setuptools >= 81 flags on every start.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -58,8 +62,8 @@ def check_input_files(cfg) -> None:
     """Fail before training when a file the config points at is missing.
 
     Checks ``load_from`` and every ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
-    A config may attach ``converter_hint`` (a shell command) to ``load_from_hint`` or to the
-    ``init_cfg`` dict; it is printed with the error.
+    A config may give the command that makes its ``load_from`` file as ``load_from_hint``;
+    it is printed with the error when the missing file is the one the hint makes.
     """
     items = []
     if cfg.get('load_from') and not cfg.get('resume', False):
@@ -69,7 +73,7 @@ def check_input_files(cfg) -> None:
         if _is_local(path) and not osp.isfile(osp.expanduser(path)):
             msg = f'{key}: initialisation file not found: {path}'
             hint = holder.get('converter_hint') if isinstance(holder, dict) else None
-            if hint:
+            if hint and str(path) in hint:
                 msg += f' (make it with: {hint})'
             raise CLIError(msg)
 
