@@ -21,7 +21,8 @@ def parse_args(argv=None):
 
     parser = argparse.ArgumentParser(description='Test a model (mmdepthpretrain plugin)')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help="checkpoint file, or 'none' to evaluate the "
+                        'untrained (initialised) model')
     parser.add_argument('--work-dir', help='where logs and metrics go '
                         '(default: work_dirs/<config name>)')
     parser.add_argument('--out', help='also write the metrics as JSON to this file')
@@ -49,7 +50,8 @@ def main(argv=None):
     args = parse_args(argv)
     with one_line_errors('test.py'):
         cfg = load_config(args.config, args.cfg_options)
-        if not osp.isfile(args.checkpoint):
+        untrained = args.checkpoint == 'none'
+        if not untrained and not osp.isfile(args.checkpoint):
             raise CLIError(f'checkpoint not found: {args.checkpoint}')
         cfg.launcher = args.launcher
         if args.work_dir is not None:
@@ -57,7 +59,7 @@ def main(argv=None):
         elif cfg.get('work_dir') is None:
             name = osp.splitext(osp.basename(args.config))[0]
             cfg.work_dir = osp.join(REPO_ROOT, 'work_dirs', name)
-        cfg.load_from = args.checkpoint
+        cfg.load_from = None if untrained else args.checkpoint
         cfg.resume = False
 
         from mmengine.dist import is_main_process
@@ -67,6 +69,8 @@ def main(argv=None):
         from mmdepthpretrain.compat import setup_cpu_distributed, teardown_distributed
         setup_cpu_distributed(cfg, args.launcher)
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        if untrained:
+            runner.model.init_weights()  # what training would start from
         metrics = runner.test()
         teardown_distributed()
         if is_main_process():

@@ -23,6 +23,9 @@ model = dict(
         in_channels=[64, 64, 128, 256, 512],
         channels=[16, 32, 64, 128, 256],
         scales=[0, 1, 2, 3],
+        # start at about 9 m instead of 0.2 m: with a metric stereo baseline the default
+        # init puts every warp outside the image, where sampling has no gradient
+        init_disp=0.01,
     ),
     pose_encoder=dict(type='DepthResNet', depth=18, num_input_images=2, norm_cfg=norm_cfg),
     pose_decoder=dict(type='PoseDecoder', in_channels=512, num_input_features=1),

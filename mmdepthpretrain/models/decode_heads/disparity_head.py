@@ -1,6 +1,7 @@
 """Multi-scale disparity decoder (U-Net-like, skip connections, ELU, nearest upsampling)."""
 
-from typing import Dict, List, Sequence
+import math
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -137,6 +138,13 @@ class DisparityHead(BaseModule):
         out_channels (int): Output channels per scale. Defaults to 1.
         use_skips (bool): Concatenate encoder features. Defaults to True.
         upsample_mode (str): Defaults to 'nearest'.
+        init_disp (float, optional): Initial sigmoid output: the output convs' bias is set
+            to ``logit(init_disp)`` so that an untrained network predicts about this
+            disparity everywhere. With a metric stereo baseline the default output of 0.5
+            means 0.2 m for depth range [0.1, 100]: every stereo warp then lands outside
+            the image, where border sampling has no gradient, and training cannot start.
+            ``0.01`` (about 9 m) starts inside the image. None keeps PyTorch's default
+            init (Monodepth2's). Defaults to None.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -148,6 +156,7 @@ class DisparityHead(BaseModule):
         out_channels: int = 1,
         use_skips: bool = True,
         upsample_mode: str = 'nearest',
+        init_disp: Optional[float] = None,
         init_cfg: OptConfigType = None,
     ):
         super().__init__(init_cfg=init_cfg)
@@ -169,6 +178,9 @@ class DisparityHead(BaseModule):
         self.align_corners = False
         self.convs = build_decoder_blocks(self.in_channels, self.channels, use_skips,
                                           upsample_mode)
+        if init_disp is not None and not 0 < init_disp < 1:
+            raise ValueError(f'DisparityHead init_disp must be in (0, 1), got {init_disp}')
+        self.init_disp = init_disp
         self.build_output_layer()
 
     def build_output_layer(self) -> None:
@@ -176,6 +188,10 @@ class DisparityHead(BaseModule):
         self.disp_convs = nn.ModuleDict(
             {str(s): conv3x3(self.channels[s], self.out_channels) for s in self.scales}
         )
+        if self.init_disp is not None:
+            bias = math.log(self.init_disp / (1.0 - self.init_disp))
+            for conv in self.disp_convs.values():
+                nn.init.constant_(conv.bias, bias)
 
     def decode(self, inputs: Sequence[Tensor]) -> List[Tensor]:
         """Run the shared decoder.
