@@ -119,3 +119,15 @@ def test_components_are_registered_in_mmseg():
         'MaskedL1DepthLoss',
     ]:
         assert MODELS.get(name) is not None, name
+
+
+def test_disparity_head_init_disp_sets_the_starting_disparity():
+    head = DisparityHead(in_channels=TINY_CHANNELS, init_disp=0.01)
+    feats = [torch.zeros(1, c, 32 // 2**(i + 1), 64 // 2**(i + 1))
+             for i, c in enumerate(TINY_CHANNELS)]
+    for conv in head.disp_convs.values():  # isolate the bias
+        torch.nn.init.zeros_(conv.weight)
+    for disp in head(feats):
+        torch.testing.assert_close(disp, torch.full_like(disp, 0.01))
+    with pytest.raises(ValueError, match='init_disp'):
+        DisparityHead(in_channels=TINY_CHANNELS, init_disp=1.5)
