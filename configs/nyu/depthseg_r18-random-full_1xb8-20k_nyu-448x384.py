@@ -1,53 +1,6 @@
-# NYUv2 semantic segmentation (40 classes, 795 train / 654 test) with the depth network
-# (ResNet-18 encoder + depth decoder + classifier) from random initialisation; the paper's
-# NYU protocol: Adam 1e-5, cosine per iteration, 20k iterations, 448x384, flip only.
-_base_ = [
-    '../_base_/models/depthseg_r18.py',
-    '../_base_/schedules/kitti_seg_adam_20k.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-data_root = 'data/nyu'
-img_scale = (448, 384)  # (width, height)
-model = dict(decode_head=dict(num_classes=40))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='NYUSegDataset',
-        data_root=data_root,
-        data_prefix=dict(img_path='images/train', seg_map_path='annotations/train'),
-        pipeline=train_pipeline,
-    ),
-)
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='NYUSegDataset',
-        data_root=data_root,
-        data_prefix=dict(img_path='images/test', seg_map_path='annotations/test'),
-        pipeline=test_pipeline,
-    ),
-)
-test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
-default_hooks = dict(checkpoint=dict(save_best='mIoU'))
+# NYUv2 semantic segmentation (40 classes) with the depth network (ResNet-18 encoder + depth
+# decoder + classifier) from random initialisation; the paper's NYU protocol.
+_base_ = './depthseg_r50-random-full_1xb8-20k_nyu-448x384.py'
+model = dict(
+    backbone=dict(depth=18),
+    decode_head=dict(in_channels=(64, 64, 128, 256, 512)))
