@@ -3,6 +3,8 @@
 #   make install   create .venv, build mmcv 2.1.0 with ops once (cached), install the rest
 #   make test      run the test suite (installs first if needed)
 #   make lint      ruff over the package, tools, configs and tests
+#   make demo      the paper's comparison on the synthetic world (about 18 min on 2 cores;
+#                  QUICK=1 for a 2-minute smoke run)
 #
 # The mmcv wheel is cached outside the repository, keyed by the mmcv, torch and Python
 # versions, so later installs (and fresh clones on the same machine) reuse it.
@@ -17,6 +19,8 @@ MMCV_CACHE ?= $(HOME)/.cache/mmdepthpretrain/wheels
 STAMP := $(VENV)/.installed
 REQ := requirements/build.txt requirements/runtime.txt requirements/tests.txt setup.py
 PYTEST_ARGS ?=
+
+DEMO_ARGS ?=
 
 .PHONY: install test lint demo clean-venv
 
@@ -41,6 +45,9 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check mmdepthpretrain tools configs tests benchmarks setup.py
+
+demo: install
+	$(PY) tools/experiments/demo.py $(if $(filter 1 yes true,$(QUICK)),--quick) $(DEMO_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

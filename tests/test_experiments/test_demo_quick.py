@@ -1,0 +1,62 @@
+"""The quick demo end to end (what `make demo QUICK=1` runs): world, depth and flow
+pre-training, conversion, fine-tuning, test, table and figures, then a resumed re-run.
+
+About 2 minutes on a quiet 2-core CPU (much longer when other jobs share the cores)."""
+import csv
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _demo(work, data, timeout=1800):
+    """Run the quick demo in its own process group (killed whole on a timeout)."""
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='2')
+    proc = subprocess.Popen(
+        [sys.executable, 'tools/experiments/demo.py', '--quick', '--work-dir', str(work),
+         '--data-root', str(data)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        raise AssertionError(
+            f'quick demo still running after {timeout} s:\n{out[-4000:]}') from None
+    assert proc.returncode == 0, out[-4000:]
+    return out
+
+
+def test_quick_demo(tmp_path):
+    work, data = tmp_path / 'demo', tmp_path / 'world'
+    out = _demo(work, data)
+    assert (data / 'world.json').is_file()
+    for name in ('results.md', 'results.csv', 'results.json', 'commands.log'):
+        assert (work / name).is_file(), name
+    for name in ('curves.png', 'qualitative.png'):
+        with open(work / name, 'rb') as f:
+            assert f.read(8) == b'\x89PNG\r\n\x1a\n', name
+    with open(work / 'results.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [(r['init'], r['setup']) for r in rows] == [
+        ('random', 'full'), ('depth', 'full'), ('flow', 'encoder')]
+    for row in rows:
+        assert row['status'] == 'ok' and row['seeds'] == '1'
+        for key in ('mIoU7_dataset_mean', 'mIoU7_per_image_mean', 'aAcc_mean'):
+            assert 0.0 <= float(row[key]) <= 100.0
+    # progress: one status line per stage, mmengine's iteration lines with ETA, runtime
+    assert '[demo-quick 2/11] pre-train depth on synthetic ... done in' in out
+    assert 'Iter(train)' in out and 'eta:' in out
+    assert '[demo] total runtime' in out
+    commands = (work / 'commands.log').read_text()
+    assert commands.count('tools/train.py') == 2 + 3
+    assert commands.count('tools/test.py') == 3
+    assert 'tools/model_converters/depth_to_seg.py' in commands
+
+    # a second run resumes: everything is finished, nothing is run again
+    again = _demo(work, data, timeout=600)
+    assert again.count('already done (skipped)') == 5 + 3
+    assert (work / 'commands.log').read_text() == commands
