@@ -1,34 +1,8 @@
-# Optical-flow siamese pre-training on KITTI raw (Lao et al., appendix B.3): frames t and
-# t+1 at 640x192, batch 8, Adam 5e-4 for 25 epochs then 5e-5 for 25. The left/right streams
-# come from the split file (Monodepth2's eigen_zhou lists each frame once with a random
-# side, i.e. each stream with p 0.5). ResNet-50 encoder initialised from ImageNet (as the
-# paper's "Depth"; set model.backbone.init_cfg=None for a random start). KITTI raw has no
-# flow ground truth: validation reports the photometric L1 of the predicted flow
-# (photo_l1) next to that of zero flow (photo_l1_zero). Only the encoder is transferred:
+# The flow pre-training baseline of flow_r18_1xb8-50e_kitti-640x192.py with a ResNet-50
+# encoder (ImageNet-initialised). Only the encoder is transferred:
 #   python tools/model_converters/depth_to_seg.py work_dirs/<this config>/iter_N.pth \
 #       pretrain/flow_r50_kitti_encoder.pth --mode encoder
-_base_ = [
-    '../_base_/models/flow_r50.py',
-    '../_base_/datasets/kitti_raw_depth.py',
-    '../_base_/schedules/flow_adam_50e.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-imagenet = 'pretrain/resnet50-0676ba61.pth'
-model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)))
-img_scale = (640, 192)
-train_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
-    dict(type='PackMultiFrameInputs'),
-]
-val_pipeline = train_pipeline
-train_dataloader = dict(batch_size=8, dataset=dict(frame_ids=[0, 1], pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1, dataset=dict(frame_ids=[0, 1], with_depth=False, pipeline=val_pipeline)
-)
-test_dataloader = val_dataloader
-val_evaluator = dict(
-    type='FlowEPEMetric', with_photometric=True, require_gt=False, frame_ids=[0, 1], _delete_=True
-)
-test_evaluator = val_evaluator
+_base_ = './flow_r18_1xb8-50e_kitti-640x192.py'
+model = dict(
+    backbone=dict(depth=50, init_cfg=dict(checkpoint='pretrain/resnet50-0676ba61.pth')),
+    decode_head=dict(in_channels=[128, 512, 1024, 2048, 4096]))

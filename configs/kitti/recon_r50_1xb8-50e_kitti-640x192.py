@@ -1,37 +1,8 @@
-# Masked-reconstruction (inpainting) pre-training on KITTI raw target frames at 640x192:
-# 1-3 random rectangles removed (black), L1 on the removed pixels. The paper gives no
-# schedule for this baseline; it uses the flow baseline's (batch 8, Adam 5e-4 for 25 epochs
-# then 5e-5 for 25), horizontal flip p 0.5 and Monodepth2's colour jitter. ResNet-50 encoder
-# initialised from ImageNet (set model.backbone.init_cfg=None for a random start).
-# Validation: L1 on the removed pixels of seeded masks. Only the encoder is transferred:
+# The recon pre-training baseline of recon_r18_1xb8-50e_kitti-640x192.py with a ResNet-50
+# encoder (ImageNet-initialised). Only the encoder is transferred:
 #   python tools/model_converters/depth_to_seg.py work_dirs/<this config>/iter_N.pth \
 #       pretrain/recon_r50_kitti_encoder.pth --mode encoder
-_base_ = [
-    '../_base_/models/recon_r50.py',
-    '../_base_/datasets/kitti_raw_depth.py',
-    '../_base_/schedules/flow_adam_50e.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-imagenet = 'pretrain/resnet50-0676ba61.pth'
-model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)))
-img_scale = (640, 192)
-train_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
-    dict(type='MultiFrameRandomFlip', prob=0.5),
-    dict(type='PackMultiFrameInputs'),
-]
-val_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
-    dict(type='PackMultiFrameInputs'),
-]
-train_dataloader = dict(batch_size=8, dataset=dict(frame_ids=[0], pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1, dataset=dict(frame_ids=[0], with_depth=False, pipeline=val_pipeline)
-)
-test_dataloader = val_dataloader
-val_evaluator = dict(type='ReconstructionMetric', _delete_=True)
-test_evaluator = val_evaluator
-default_hooks = dict(visualization=dict(type='ReconstructionVisualizationHook', interval=200))
+_base_ = './recon_r18_1xb8-50e_kitti-640x192.py'
+model = dict(
+    backbone=dict(depth=50, init_cfg=dict(checkpoint='pretrain/resnet50-0676ba61.pth')),
+    decode_head=dict(in_channels=[64, 256, 512, 1024, 2048]))
