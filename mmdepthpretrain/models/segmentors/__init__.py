@@ -1,10 +1,14 @@
 """Depth pre-training segmentors."""
 
+from .base_pretrainer import BasePretrainer
 from .flow_siamese import FlowSiameseEstimator, ordered_frames
 from .masked_reconstruction import MaskedReconstructionEstimator, random_rectangle_masks
 from .selfsup_depth_estimator import SelfSupDepthEstimator, parse_supervision
 
-__all__ = ['SelfSupDepthEstimator', 'parse_supervision',
+__all__ = [
+    'BasePretrainer',
+    'SelfSupDepthEstimator',
+    'parse_supervision',
     'FlowSiameseEstimator',
     'ordered_frames',
     'MaskedReconstructionEstimator',

@@ -5,14 +5,13 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
-from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from torch import Tensor
 
-from ..data_preprocessor import MultiFrameDataPreProcessor
 from ..losses.flow_loss import flow_warp
+from .base_pretrainer import BasePretrainer
 
 __all__ = ['FlowSiameseEstimator', 'ordered_frames']
 
@@ -57,7 +56,7 @@ def ordered_frames(
 
 
 @MODELS.register_module()
-class FlowSiameseEstimator(BaseSegmentor):
+class FlowSiameseEstimator(BasePretrainer):
     """Optical flow from two frames by a siamese encoder, trained photometrically.
 
     Lao et al., "On the Viability of Monocular Depth Pre-training for Semantic
@@ -124,11 +123,9 @@ class FlowSiameseEstimator(BaseSegmentor):
         data_preprocessor: OptConfigType = None,
         init_cfg: OptConfigType = None,
     ):
-        if data_preprocessor is None:
-            data_preprocessor = MultiFrameDataPreProcessor()
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(backbone, decode_head, neck=neck, train_cfg=train_cfg,
+                         test_cfg=test_cfg, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
         frame_ids = list(frame_ids)
         if (
             len(frame_ids) != 2
@@ -148,24 +145,12 @@ class FlowSiameseEstimator(BaseSegmentor):
         if photometric_loss is None:
             raise ValueError('FlowSiameseEstimator needs a photometric_loss config')
         self.frame_ids = frame_ids
-        self.train_cfg, self.test_cfg = train_cfg, test_cfg
-        self.backbone = MODELS.build(backbone)
-        if neck is not None:
-            self.neck = MODELS.build(neck)
-        self.decode_head = MODELS.build(decode_head)
-        self.align_corners = False
         self.photometric_loss = MODELS.build(dict(photometric_loss))
         self.smoothness_loss = (
             MODELS.build(dict(smoothness_loss)) if smoothness_loss is not None else None
         )
 
     # ----------------------------------------------------------------- networks
-    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        """Encode normalised single images ``(N, 3, H, W)`` (backbone, then neck)."""
-        x = self.backbone(inputs)
-        if self.with_neck:
-            x = self.neck(x)
-        return x
 
     def encode_pair(self, target: Tensor, source: Tensor) -> List[Tensor]:
         """Siamese encoding: both frames in one batch, levels concatenated target first.

@@ -5,13 +5,12 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
-from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from torch import Tensor
 
-from ..data_preprocessor import MultiFrameDataPreProcessor
+from .base_pretrainer import BasePretrainer
 from .flow_siamese import ordered_frames
 
 __all__ = ['MaskedReconstructionEstimator', 'random_rectangle_masks']
@@ -81,7 +80,7 @@ def random_rectangle_masks(
 
 
 @MODELS.register_module()
-class MaskedReconstructionEstimator(BaseSegmentor):
+class MaskedReconstructionEstimator(BasePretrainer):
     """Inpainting: reconstruct an image whose random rectangles were removed.
 
     The masked-reconstruction baseline of Lao et al. (Table 4, "Reconstruction"), in the
@@ -140,28 +139,20 @@ class MaskedReconstructionEstimator(BaseSegmentor):
         data_preprocessor: OptConfigType = None,
         init_cfg: OptConfigType = None,
     ):
-        if data_preprocessor is None:
-            data_preprocessor = MultiFrameDataPreProcessor()
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if fill not in ('zero', 'mean'):
             raise ValueError(
                 f"MaskedReconstructionEstimator: fill must be 'zero' or 'mean', got {fill!r}"
             )
         # validate the mask options once, at build time
         random_rectangle_masks(1, 4, 4, tuple(num_masks), tuple(mask_size))
+        super().__init__(backbone, decode_head, neck=neck, train_cfg=train_cfg,
+                         test_cfg=test_cfg, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
         self.num_masks = tuple(int(n) for n in num_masks)
         self.mask_size = tuple(float(s) for s in mask_size)
         self.fill = fill
         self.frame_id = frame_id
         self.test_seed = int(test_seed)
-        self.train_cfg, self.test_cfg = train_cfg, test_cfg
-        self.backbone = MODELS.build(backbone)
-        if neck is not None:
-            self.neck = MODELS.build(neck)
-        self.decode_head = MODELS.build(decode_head)
-        self.align_corners = False
         self.reconstruction_loss = MODELS.build(dict(reconstruction_loss))
 
     # ----------------------------------------------------------------- helpers
@@ -203,12 +194,6 @@ class MaskedReconstructionEstimator(BaseSegmentor):
         )
 
     # ----------------------------------------------------------------- networks
-    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        """Encode normalised images ``(B, 3, H, W)`` (backbone, then neck)."""
-        x = self.backbone(inputs)
-        if self.with_neck:
-            x = self.neck(x)
-        return x
 
     def predict_images(self, inputs: Tensor) -> List[Tensor]:
         """Reconstructions per scale (finest first), ``(B, 3, h_s, w_s)`` in [0, 1]."""

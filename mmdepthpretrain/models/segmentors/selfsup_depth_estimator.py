@@ -7,14 +7,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.structures import PixelData
-from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from torch import Tensor
 
-from ..data_preprocessor import MultiFrameDataPreProcessor
 from ..utils.geometry import disp_to_depth, invert_pose, pose_vec_to_matrix, warp_sources
+from .base_pretrainer import BasePretrainer
 
 __all__ = ['SelfSupDepthEstimator', 'parse_supervision']
 
@@ -43,7 +42,7 @@ def parse_supervision(supervision: str) -> frozenset:
 
 
 @MODELS.register_module()
-class SelfSupDepthEstimator(BaseSegmentor):
+class SelfSupDepthEstimator(BasePretrainer):
     """Monocular depth network trained by view synthesis and/or depth ground truth.
 
     Supervision (REFERENCE: Godard et al., ICCV 2019; Lao et al., eq. 14):
@@ -123,11 +122,9 @@ class SelfSupDepthEstimator(BaseSegmentor):
         data_preprocessor: OptConfigType = None,
         init_cfg: OptConfigType = None,
     ):
-        if data_preprocessor is None:
-            data_preprocessor = MultiFrameDataPreProcessor()
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(backbone, decode_head, neck=neck, train_cfg=train_cfg,
+                         test_cfg=test_cfg, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
         self.supervision = parse_supervision(supervision)
         self.frame_ids = self._check_frame_ids(frame_ids)
         self.source_ids = self.frame_ids[1:]
@@ -149,13 +146,7 @@ class SelfSupDepthEstimator(BaseSegmentor):
             )
         self.min_depth, self.max_depth = float(min_depth), float(max_depth)
         self.nonfinite = nonfinite
-        self.train_cfg, self.test_cfg = train_cfg, test_cfg
 
-        self.backbone = MODELS.build(backbone)
-        if neck is not None:
-            self.neck = MODELS.build(neck)
-        self.decode_head = MODELS.build(decode_head)
-        self.align_corners = False
 
         self.shared_pose = False
         if 'M' in self.supervision:
@@ -250,12 +241,6 @@ class SelfSupDepthEstimator(BaseSegmentor):
         return ids
 
     # ----------------------------------------------------------------- networks
-    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        """Encode normalised images ``(B, 3, H, W)`` (backbone, then neck)."""
-        x = self.backbone(inputs)
-        if self.with_neck:
-            x = self.neck(x)
-        return x
 
     def decode_disparities(self, feats: Sequence[Tensor]) -> List[Tensor]:
         """Disparities in [0, 1] per scale, finest first."""
