@@ -7,3 +7,6 @@ _base_ = [
     'mmseg::_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
+# Monocular video alone fixes no scale: Monodepth2's recipe, non-metric units (the depth
+# head's default init, about 0.2 m, and pose scale 0.01 for the translation too).
+model = dict(decode_head=dict(init_disp=None), pose_decoder=dict(translation_scale=None))

@@ -8,7 +8,11 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 imagenet = 'pretrain/resnet50-0676ba61.pth'
+# Monocular video alone fixes no scale: Monodepth2's recipe, non-metric units (the depth
+# head's default init, about 0.2 m, and pose scale 0.01 for the translation too).
 model = dict(
+    decode_head=dict(init_disp=None),
+    pose_decoder=dict(translation_scale=None),
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
     pose_encoder=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
 )

@@ -11,6 +11,7 @@ train_pipeline = [
     dict(type='PackMultiFrameInputs'),
 ]
 model = dict(
+    decode_head=dict(init_disp=0.01),  # metric units (see the model base)
     supervision='L',
     frame_ids=[0],
     pose_encoder=None,

@@ -100,8 +100,13 @@ def test_pose_decoder_shapes_and_scale():
     axisangle, translation = dec(feats)
     assert axisangle.shape == translation.shape == (3, 1, 3)
     dec.scale = 1.0
-    big, _ = dec(feats)
+    big, big_t = dec(feats)
     assert torch.allclose(big * 0.01, axisangle, atol=1e-7)
+    assert torch.allclose(big_t * 0.01, translation, atol=1e-7)
+    dec.scale, dec.translation_scale = 0.01, 0.1  # the translation alone grows 10x
+    same, bigger_t = dec(feats)
+    assert torch.equal(same, axisangle)
+    assert torch.allclose(bigger_t, translation * 10, atol=1e-7)
     assert dec.pose_convs[-1].kernel_size == (1, 1)
     with pytest.raises(ValueError, match='2 feature maps'):
         dec(feats[:1])

@@ -1,6 +1,6 @@
 """Relative camera pose decoder."""
 
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -29,7 +29,15 @@ class PoseDecoder(BaseModule):
             2-frame pose encoder, 2 for the shared-encoder variant). Defaults to 1.
         num_frames (int): Poses predicted per input. Defaults to 1.
         channels (int): Hidden channels. Defaults to 256.
-        scale (float): Output scale. Defaults to 0.01.
+        scale (float): Output scale (Monodepth2's 0.01). Defaults to 0.01.
+        translation_scale (float, optional): A separate scale for the translation, which
+            is in the units of the depth. Monodepth2's 0.01 is in units of its 0.1 stereo
+            baseline (about 0.05 in metres); with a metric baseline, a metric initial depth
+            (``DisparityHead(init_disp=0.01)``, about 9 m) and a camera moving about a metre
+            per frame, 0.1 reaches the right translation early. In short runs from random
+            initialisation the starting ratio of translation to depth decides the units
+            that M training settles in: if the translation cannot grow fast enough the depth
+            shrinks instead, down to ``min_depth``. None uses ``scale``. Defaults to None.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -40,12 +48,14 @@ class PoseDecoder(BaseModule):
         num_frames: int = 1,
         channels: int = 256,
         scale: float = 0.01,
+        translation_scale: Optional[float] = None,
         init_cfg: OptConfigType = None,
     ):
         super().__init__(init_cfg=init_cfg)
         self.num_input_features = num_input_features
         self.num_frames = num_frames
         self.scale = scale
+        self.translation_scale = translation_scale
         self.squeeze = nn.Conv2d(in_channels, channels, 1)
         self.pose_convs = nn.Sequential(
             nn.Conv2d(num_input_features * channels, channels, 3, padding=1),
@@ -71,6 +81,6 @@ class PoseDecoder(BaseModule):
                 f'PoseDecoder expects {self.num_input_features} feature maps, got {len(features)}'
             )
         x = torch.cat([F.relu(self.squeeze(f)) for f in features], dim=1)
-        out = self.pose_convs(x).mean(dim=(2, 3)) * self.scale
-        out = out.reshape(-1, self.num_frames, 6)
-        return out[..., :3], out[..., 3:]
+        out = self.pose_convs(x).mean(dim=(2, 3)).reshape(-1, self.num_frames, 6)
+        t_scale = self.scale if self.translation_scale is None else self.translation_scale
+        return out[..., :3] * self.scale, out[..., 3:] * t_scale
