@@ -59,6 +59,24 @@ def to_jpg(root: str, out: str, quality: int = 95) -> str:
     return out
 
 
+def make_kitti_world(root: str, sequences: int = 1, frames: int = 6, workers: int = 1) -> str:
+    """Generate a KITTI-layout synthetic world at KITTI's raw size (1242x375) in ``root``."""
+    from mmdepthpretrain.datasets.synthetic import generate_world
+
+    generate_world(
+        root,
+        layout='kitti',
+        sequences=sequences,
+        frames=frames,
+        size=(1242, 375),
+        seed=0,
+        semantic_images=1,
+        workers=workers,
+        contact_sheet=False,
+    )
+    return root
+
+
 def time_pipeline(root, frame_ids, scale, interpolation, runs, samples, tolerance=0.0, seed=0):
     import numpy as np
     from mmengine.registry import init_default_scope
@@ -129,21 +147,9 @@ def main(argv=None) -> int:
     try:
         root = args.world
         if root is None:
-            from mmdepthpretrain.datasets.synthetic import generate_world
-
             root = osp.join(tmp, 'png')
             t0 = time.perf_counter()
-            generate_world(
-                root,
-                layout='kitti',
-                sequences=1,
-                frames=6,
-                size=(1242, 375),
-                seed=0,
-                semantic_images=1,
-                workers=1,
-                contact_sheet=False,
-            )
+            make_kitti_world(root, sequences=1, frames=6, workers=1)
             print(f'generated a 1242x375 KITTI-layout world in {time.perf_counter() - t0:.0f} s')
         for ext in args.ext:
             r = root if ext == 'png' else to_jpg(root, osp.join(tmp, 'jpg'))

@@ -1,11 +1,13 @@
 """Training throughput of the depth pre-training model: one optimizer step, no data loading.
 
-Builds ``SelfSupDepthEstimator`` as the KITTI configs do (ResNet depth + pose encoders,
-Monodepth2 losses), feeds it packed uint8 batches that already sit on the device (so the
-data preprocessor's colour jitter and normalisation are timed, the loader is not) and
-runs ``model.train_step`` with Adam. Reports the median samples/s over ``--repeats`` timed
-blocks of ``--iters`` steps each (after ``--warmup`` steps) and the peak memory (CUDA:
-``max_memory_allocated``; CPU: the process's peak resident set size).
+Builds the model of the KITTI config of the chosen supervision and ResNet depth
+(``configs/kitti/monodepth2-<m|s|ms|l>_r<18|50>_1xb12-66k_kitti-640x192.py``: depth and
+pose networks, Monodepth2 losses, the data preprocessor with its colour jitter and
+normalisation), feeds it packed uint8 batches that already sit on the device (so the
+preprocessor is timed, the loader is not) and runs ``model.train_step`` with Adam.
+Reports the median samples/s over ``--repeats`` timed blocks of ``--iters`` steps each
+(after ``--warmup`` steps) and the peak memory (CUDA: ``max_memory_allocated``; CPU: the
+process's peak resident set size).
 
 Examples::
 
@@ -15,7 +17,9 @@ Examples::
 """
 
 import argparse
+import copy
 import os
+import os.path as osp
 import platform
 import resource
 import statistics
@@ -25,27 +29,16 @@ import time
 import numpy as np
 import torch
 
-FRAMES = {'M': [0, -1, 1], 'S': [0, 's'], 'MS': [0, -1, 1, 's'], 'L': [0]}
-ENC_CHANNELS = {
-    18: [64, 64, 128, 256, 512],
-    34: [64, 64, 128, 256, 512],
-    50: [64, 256, 512, 1024, 2048],
-}
+CONFIG = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))),
+    'configs',
+    'kitti',
+    'monodepth2-{}_r{}_1xb12-66k_kitti-640x192.py',
+)
 
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument(
-        '--depth',
-        type=int,
-        default=18,
-        choices=sorted(ENC_CHANNELS),
-        help='ResNet depth of the depth and pose encoders (default 18)',
-    )
-    p.add_argument('--supervision', default='M', choices=sorted(FRAMES))
-    p.add_argument('--height', type=int, default=192)
-    p.add_argument('--width', type=int, default=640)
-    p.add_argument('--batch', type=int, default=12)
+def add_step_args(p):
+    """Add the options shared with the end-to-end benchmark (device, precision, timing)."""
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument(
         '--amp',
@@ -59,30 +52,53 @@ def parse_args(argv=None):
     p.add_argument('--iters', type=int, default=10, help='steps per timed block')
     p.add_argument('--repeats', type=int, default=3, help='timed blocks (median reported)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
-    return p.parse_args(argv)
+    return p
 
 
-def build_model(args):
+def add_model_args(p):
+    """Add the options that pick the KITTI config (ResNet depth, supervision)."""
+    p.add_argument('--depth', type=int, default=18, choices=[18, 50], help='ResNet depth')
+    p.add_argument(
+        '--supervision',
+        default='M',
+        choices=['M', 'S', 'MS', 'L'],
+        help='frames [0, -1, 1] (M), [0, s] (S), [0, -1, 1, s] (MS), [0] + depth (L)',
+    )
+    return p
+
+
+def kitti_config(args):
+    """The KITTI depth pre-training config of ``args.supervision`` and ``args.depth``."""
+    from mmengine.config import Config
+
+    return Config.fromfile(CONFIG.format(args.supervision.lower(), args.depth))
+
+
+def parse_args(argv=None):
+    p = add_model_args(argparse.ArgumentParser(description=__doc__.split('\n')[0]))
+    p.add_argument('--height', type=int, default=192)
+    p.add_argument('--width', type=int, default=640)
+    p.add_argument('--batch', type=int, default=12)
+    return add_step_args(p).parse_args(argv)
+
+
+def build_model(args, cfg):
+    """Build the depth model on ``args.device`` in training mode.
+
+    Args:
+        args (argparse.Namespace): ``device``, ``channels_last`` and ``compile``.
+        cfg (dict): Model config (a KITTI config's ``model``); its data preprocessor gets
+            ``channels_last``. ``init_cfg`` (ImageNet weights) is not applied.
+
+    Returns:
+        torch.nn.Module: The model.
+    """
     from mmseg.registry import MODELS
 
     import mmdepthpretrain.models  # noqa: F401
 
-    ch = ENC_CHANNELS[args.depth]
-    cfg = dict(
-        type='SelfSupDepthEstimator',
-        supervision=args.supervision,
-        frame_ids=FRAMES[args.supervision],
-        min_depth=0.1,
-        max_depth=100.0,
-        backbone=dict(type='DepthResNet', depth=args.depth),
-        decode_head=dict(type='DisparityHead', in_channels=ch),
-        data_preprocessor=dict(type='MultiFrameDataPreProcessor', channels_last=args.channels_last),
-    )
-    if 'M' in args.supervision:
-        cfg.update(
-            pose_encoder=dict(type='DepthResNet', depth=args.depth, num_input_images=2),
-            pose_decoder=dict(type='PoseDecoder', in_channels=ch[-1]),
-        )
+    cfg = copy.deepcopy(cfg)
+    cfg['data_preprocessor']['channels_last'] = args.channels_last
     model = MODELS.build(cfg).to(args.device)
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -93,11 +109,12 @@ def build_model(args):
     return model.train()
 
 
-def make_batch(args):
+def make_batch(args, frame_ids):
+    """A packed batch of random uint8 frames with KITTI-like intrinsics (and depth for L)."""
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
 
-    h, w, frame_ids = args.height, args.width, FRAMES[args.supervision]
+    h, w, frame_ids = args.height, args.width, list(frame_ids)
     K = np.eye(4, dtype=np.float32)
     K[0, 0], K[1, 1], K[0, 2], K[1, 2] = 0.58 * w, 1.92 * h, 0.5 * w - 0.5, 0.5 * h - 0.5
     stereo_T = np.eye(4, dtype=np.float32)
@@ -147,18 +164,21 @@ def machine(device):
     return '\n'.join(lines)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    model = build_model(args)
-    optim_wrapper = build_optim_wrapper(model, args)
-    batch = make_batch(args)
-    print('command: python ' + ' '.join([sys.argv[0]] + (argv or sys.argv[1:])))
-    print(machine(args.device))
+def time_steps(step, args):
+    """Run ``step()`` ``args.warmup`` times, then time ``args.repeats`` blocks of ``args.iters``.
+
+    CUDA's peak-memory counter is reset after the warm-up.
+
+    Args:
+        step (callable): One training step (or one batch), ``args.batch`` samples.
+        args (argparse.Namespace): ``warmup``, ``iters``, ``repeats``, ``batch``, ``device``.
+
+    Returns:
+        tuple: The samples/s of each block and the last call's return value.
+    """
+    out = None
     for _ in range(args.warmup):
-        model.train_step(batch, optim_wrapper)
+        out = step()
     sync(args.device)
     if str(args.device).startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
@@ -167,13 +187,32 @@ def main(argv=None):
         sync(args.device)
         start = time.perf_counter()
         for _ in range(args.iters):
-            log = model.train_step(batch, optim_wrapper)
+            out = step()
         sync(args.device)
         rates.append(args.batch * args.iters / (time.perf_counter() - start))
-    if str(args.device).startswith('cuda'):
-        peak = f'{torch.cuda.max_memory_allocated() / 2**30:.2f} GiB (CUDA allocated)'
-    else:
-        peak = f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB (peak RSS)'
+    return rates, out
+
+
+def peak_memory(device):
+    """Peak memory: CUDA ``max_memory_allocated`` or this process's peak resident set size."""
+    if str(device).startswith('cuda'):
+        return f'{torch.cuda.max_memory_allocated() / 2**30:.2f} GiB (CUDA allocated)'
+    return f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB (peak RSS)'
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    cfg = kitti_config(args)
+    model = build_model(args, cfg.model)
+    optim_wrapper = build_optim_wrapper(model, args)
+    batch = make_batch(args, cfg.model.frame_ids)
+    print('command: python ' + ' '.join([sys.argv[0]] + (argv or sys.argv[1:])))
+    print(machine(args.device))
+    rates, log = time_steps(lambda: model.train_step(batch, optim_wrapper), args)
+    peak = peak_memory(args.device)
     print(
         f'R{args.depth} {args.width}x{args.height} batch {args.batch} '
         f'supervision {args.supervision} amp {args.amp} channels_last {args.channels_last} '
