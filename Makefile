@@ -3,7 +3,7 @@
 #   make install   create .venv, build mmcv 2.1.0 with ops once (cached), install the rest
 #   make test      run the test suite (installs first if needed)
 #   make lint      ruff over the package, tools, configs and tests
-#   make demo      the paper's comparison on the synthetic world (about 18 min on 2 cores;
+#   make demo      the paper's comparison on the synthetic world (about 17 min on 2 cores;
 #                  QUICK=1 for a 2-minute smoke run)
 #
 # The mmcv wheel is cached outside the repository, keyed by the mmcv, torch and Python

@@ -1,10 +1,12 @@
 # A short CPU fine-tuning schedule for the synthetic world: the paper's recipe (Adam, cosine
-# decay per iteration, flip only) with a learning rate raised for a few hundred iterations.
+# decay per iteration, flip only) with a learning rate raised for a few hundred iterations:
+# 2e-3 was the best (random init) or tied best (depth init) of 2e-4, 1e-3 and 2e-3 over 200
+# iterations with 16 labels, seed 0 (mIoU7 random 14 / 48 / 48, depth 8 / 39 / 56; README).
 # Validation every 50 iterations gives the mIoU curve (paper Fig. 2).
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='FrozenAwareOptimWrapperConstructor',
-    optimizer=dict(type='Adam', lr=2e-4, betas=(0.9, 0.999), weight_decay=0.0))
+    optimizer=dict(type='Adam', lr=2e-3, betas=(0.9, 0.999), weight_decay=0.0))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=300, eta_min=0.0, by_epoch=False, begin=0, end=300)
 ]
