@@ -141,10 +141,14 @@ def make_batch(args, frame_ids):
 def build_optim_wrapper(model, args):
     from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
+    from mmdepthpretrain.engine import AutocastOptimWrapper
+
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     if args.amp == 'none':
         return OptimWrapper(optimizer)
     dtype = torch.bfloat16 if args.amp == 'bf16' else torch.float16
+    if not str(args.device).startswith('cuda'):  # mmengine's AmpOptimWrapper needs a GPU
+        return AutocastOptimWrapper(optimizer=optimizer, dtype=dtype, device_type='cpu')
     return AmpOptimWrapper(optimizer=optimizer, dtype=dtype)
 
 

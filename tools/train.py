@@ -52,12 +52,13 @@ def build_cfg(args):
     if args.amp:
         import torch
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper', 'AutocastOptimWrapper'):
             raise CLIError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
         if torch.cuda.is_available():
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        else:
+        else:  # mmengine's AmpOptimWrapper needs an accelerator
+            cfg.optim_wrapper.type = 'AutocastOptimWrapper'
             cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
 
     if args.resume == 'auto':

@@ -1,5 +1,6 @@
 """Training machinery: hooks, optimizer construction, visualisation helpers."""
 
+from .autocast_optim_wrapper import AutocastOptimWrapper
 from .flow_visualization import (
                                  FlowVisualizationHook,
                                  ReconstructionVisualizationHook,
@@ -11,6 +12,7 @@ from .optim_constructor import FrozenAwareOptimWrapperConstructor
 from .visualization import colorize, disparity_to_color, stack_panels
 
 __all__ = [
+    'AutocastOptimWrapper',
     'DepthVisualizationHook',
     'FrozenAwareOptimWrapperConstructor',
     'colorize',

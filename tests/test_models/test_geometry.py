@@ -188,3 +188,33 @@ def test_ssim_matches_reference_and_is_zero_on_identical():
     xs = torch.rand(2, 3, 2, 5, 6)
     out = ssim_dissimilarity(xs, xs[:, :1])
     assert out.shape == xs.shape and out[:, 0].abs().max() < 1e-6
+
+
+def test_geometry_and_losses_keep_float32_under_mixed_precision():
+    from mmdepthpretrain.models.losses.flow_loss import flow_warp
+    from mmdepthpretrain.models.losses.photometric_loss import reprojection_loss
+
+    torch.manual_seed(0)
+    b, s, h, w = 2, 2, 48, 640  # KITTI width: bf16 rounds pixel coordinates to 4 px
+    sources = torch.nn.functional.avg_pool2d(torch.rand(b * s, 3, h, w), 9, 1, 4)
+    sources = sources.view(b, s, 3, h, w)
+    depths = torch.rand(b, 2, 1, h, w) * 30 + 2
+    K = make_K(b, fx=0.58 * w, fy=1.92 * h, cx=w / 2, cy=h / 2)
+    T = pose_vec_to_matrix(torch.randn(b * s, 3) * 0.01, torch.randn(b * s, 3) * 0.5)
+    T = T.view(b, s, 4, 4)
+    flow = torch.randn(b, 2, h, w) * 20
+    args = (sources, depths, K, torch.linalg.inv(K), T)
+
+    ref = warp_sources(*args)
+    ref_loss = reprojection_loss(ref, sources[:, 0], sources, automask_noise=0)
+    ref_flow = flow_warp(sources[:, 0], flow)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = warp_sources(*args)
+        loss = reprojection_loss(out, sources[:, 0], sources, automask_noise=0)
+        out_flow = flow_warp(sources[:, 0], flow)
+        unguarded = warp_sources.__wrapped__(*args)  # what autocast alone would compute
+    assert out.dtype == loss.dtype == out_flow.dtype == torch.float32
+    assert torch.allclose(out, ref, atol=1e-6)
+    assert torch.allclose(loss, ref_loss, atol=1e-7)
+    assert torch.allclose(out_flow, ref_flow, atol=1e-6)
+    assert (unguarded.float() - ref).abs().mean() > 1e-3

@@ -76,6 +76,15 @@ def test_train_then_resume(tmp_path, tiny_seg_root):
     assert osp.isfile(tmp_path / 'm.json')
 
 
+def test_train_amp_on_cpu(tmp_path, tiny_seg_root):
+    """--amp without a GPU trains under bfloat16 autocast (mmengine's AmpOptimWrapper
+    needs an accelerator)."""
+    work = tmp_path / 'amp'
+    proc = _train(work, tiny_seg_root, 'train_cfg.max_iters=2', '--amp')
+    assert "type='AutocastOptimWrapper'" in proc.stdout + proc.stderr
+    assert osp.isfile(work / 'iter_2.pth')
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))

@@ -8,9 +8,12 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.precision import full_precision
+
 __all__ = ['masked_l1_depth', 'MaskedL1DepthLoss']
 
 
+@full_precision
 def masked_l1_depth(pred: Tensor, gt: Tensor, max_depth: Optional[float] = None) -> Tensor:
     """Mean absolute depth error over valid ground-truth pixels.
 

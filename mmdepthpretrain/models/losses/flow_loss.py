@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.precision import full_precision
 from ..utils.ssim import ssim_dissimilarity
 from .smoothness_loss import edge_aware_smoothness
 
@@ -33,6 +34,7 @@ def scale_weight(scale: int) -> float:
     return 1.0 / 2**scale
 
 
+@full_precision
 def flow_warp(
     src: Tensor, flow: Tensor, return_mask: bool = False
 ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
@@ -71,6 +73,7 @@ def flow_warp(
     return out, inside.unsqueeze(1)
 
 
+@full_precision
 def flow_photometric_error(
     pred: Tensor, target: Tensor, l1_weight: float = 0.15, ssim_weight: float = 0.85
 ) -> Tensor:

@@ -7,11 +7,13 @@ import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.precision import full_precision
 from ..utils.ssim import ssim_dissimilarity
 
 __all__ = ['photometric_error', 'reprojection_loss', 'PhotometricReprojectionLoss']
 
 
+@full_precision
 def photometric_error(pred: Tensor, target: Tensor, ssim_weight: float = 0.85) -> Tensor:
     """Per-pixel ``a (1 - SSIM) / 2 + (1 - a) |pred - target|`` averaged over channels.
 
@@ -33,6 +35,7 @@ def photometric_error(pred: Tensor, target: Tensor, ssim_weight: float = 0.85) -
     return ssim_weight * ssim + (1 - ssim_weight) * l1
 
 
+@full_precision
 def reprojection_loss(
     warped: Tensor,
     target: Tensor,

@@ -7,9 +7,12 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.precision import full_precision
+
 __all__ = ['masked_l1_reconstruction', 'MaskedReconstructionLoss']
 
 
+@full_precision
 def masked_l1_reconstruction(
     pred: Tensor, target: Tensor, mask: Tensor, unmasked_weight: float = 0.0
 ) -> Tensor:

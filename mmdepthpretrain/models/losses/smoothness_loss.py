@@ -9,9 +9,12 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.precision import full_precision
+
 __all__ = ['edge_aware_smoothness', 'EdgeAwareSmoothnessLoss']
 
 
+@full_precision
 def edge_aware_smoothness(disp: Tensor, img: Tensor, normalise: bool = True) -> Tensor:
     """``mean |dx d*| exp(-mean_c |dx I|) + mean |dy d*| exp(-mean_c |dy I|)``.
 

@@ -173,10 +173,10 @@ class FlowSiameseEstimator(BasePretrainer):
     def flows_to_pixels(self, flows: Sequence[Tensor], size: Tuple[int, int]) -> Tensor:
         """Upsample every scale's flow to ``size`` and convert to pixels: ``(B, D, 2, H, W)``."""
         h, w = size
-        full = [
-            f
+        full = [  # float32 under mixed precision: bf16 would round pixel flows to 1/4 px
+            f.float()
             if f.shape[-2:] == (h, w)
-            else F.interpolate(f, size=(h, w), mode='bilinear', align_corners=False)
+            else F.interpolate(f.float(), size=(h, w), mode='bilinear', align_corners=False)
             for f in flows
         ]
         stacked = torch.stack(full, dim=1)
@@ -218,7 +218,9 @@ class FlowSiameseEstimator(BasePretrainer):
             else:
                 tgt = F.interpolate(target, size=size, mode='area')
                 src = F.interpolate(source, size=size, mode='area')
-            pix = flow * flow.new_tensor([size[1], size[0]]).view(1, 2, 1, 1)
+            pix = flow.float() * flow.new_tensor([size[1], size[0]], dtype=torch.float32).view(
+                1, 2, 1, 1
+            )
             warped.append(flow_warp(src, pix))
             targets.append(tgt)
         return warped, targets

@@ -255,10 +255,10 @@ class SelfSupDepthEstimator(BasePretrainer):
 
     def disparities_to_depths(self, disps: Sequence[Tensor], size: Tuple[int, int]) -> Tensor:
         """Upsample every scale's disparity to ``size`` and convert: ``(B, D, 1, H, W)``."""
-        full = [
-            d
+        full = [  # float32 under mixed precision (geometry and losses run in float32)
+            d.float()
             if d.shape[-2:] == size
-            else F.interpolate(d, size=size, mode='bilinear', align_corners=False)
+            else F.interpolate(d.float(), size=size, mode='bilinear', align_corners=False)
             for d in disps
         ]
         return disp_to_depth(torch.stack(full, dim=1), self.min_depth, self.max_depth)

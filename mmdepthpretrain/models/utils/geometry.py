@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .precision import full_precision
+
 __all__ = [
     'backproject',
     'project',
@@ -58,6 +60,7 @@ def pixel_grid(height: int, width: int, dtype: torch.dtype, device: torch.device
     return torch.stack([u, v, ones]).reshape(3, -1)
 
 
+@full_precision
 def backproject(depth: Tensor, inv_K: Tensor) -> Tensor:
     """Lift every pixel to a 3D camera point: ``X = depth * K^-1 [u, v, 1]^T``.
 
@@ -82,6 +85,7 @@ def _normalise_pixels(pix: Tensor, height: int, width: int) -> Tensor:
     return pix * scale - 1.0
 
 
+@full_precision
 def project(
     points: Tensor,
     K: Tensor,
@@ -123,6 +127,7 @@ def project(
     return grid
 
 
+@full_precision
 def axis_angle_to_matrix(axisangle: Tensor) -> Tensor:
     """Rodrigues' formula: rotation vector to a 4x4 homogeneous rotation.
 
@@ -170,6 +175,7 @@ def _homogeneous(rot: Tensor, trans: Tensor) -> Tensor:
     return torch.cat([top, bottom], dim=-2)
 
 
+@full_precision
 def pose_vec_to_matrix(axisangle: Tensor, translation: Tensor, invert: bool = False) -> Tensor:
     """Build ``T = [R(axisangle) | translation]`` (or its exact inverse).
 
@@ -188,6 +194,7 @@ def pose_vec_to_matrix(axisangle: Tensor, translation: Tensor, invert: bool = Fa
     return invert_pose(T) if invert else T
 
 
+@full_precision
 def invert_pose(T: Tensor) -> Tensor:
     """Invert rigid transforms ``[R | t] -> [R^T | -R^T t]``.
 
@@ -202,6 +209,7 @@ def invert_pose(T: Tensor) -> Tensor:
     return _homogeneous(rot_t, trans)
 
 
+@full_precision
 def warp_image(
     src: Tensor,
     depth: Tensor,
@@ -243,6 +251,7 @@ def warp_image(
     return out, inside.unsqueeze(1)
 
 
+@full_precision
 def warp_sources(
     sources: Tensor, depths: Tensor, K: Tensor, inv_K: Tensor, T_src_tgt: Tensor
 ) -> Tensor:
@@ -285,6 +294,7 @@ def warp_sources(
     return out.permute(0, 3, 1, 2, 4, 5)
 
 
+@full_precision
 def disp_to_depth(disp: Tensor, min_depth: float, max_depth: float) -> Tensor:
     """Convert a sigmoid disparity in [0, 1] to depth in [min_depth, max_depth].
 
@@ -310,6 +320,7 @@ def disp_to_depth(disp: Tensor, min_depth: float, max_depth: float) -> Tensor:
     return 1.0 / (min_disp + (max_disp - min_disp) * disp)
 
 
+@full_precision
 def depth_to_disp(depth: Tensor, min_depth: float, max_depth: float) -> Tensor:
     """Inverse of :func:`disp_to_depth` (depth clamped to [min_depth, max_depth]).
 

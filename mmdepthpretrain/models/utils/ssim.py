@@ -4,9 +4,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .precision import full_precision
+
 __all__ = ['ssim_dissimilarity']
 
 
+@full_precision
 def ssim_dissimilarity(x: Tensor, y: Tensor, c1: float = 0.01**2, c2: float = 0.03**2) -> Tensor:
     """Per-pixel ``(1 - SSIM(x, y)) / 2`` clamped to [0, 1].
 
