@@ -1,7 +1,7 @@
 """Depth pre-training segmentors."""
 
-from .base_pretrainer import BasePretrainer
-from .flow_siamese import FlowSiameseEstimator, ordered_frames
+from .base_pretrainer import BasePretrainer, ordered_frames
+from .flow_siamese import FlowSiameseEstimator
 from .masked_reconstruction import MaskedReconstructionEstimator, random_rectangle_masks
 from .selfsup_depth_estimator import SelfSupDepthEstimator, parse_supervision
 

@@ -1,14 +1,60 @@
 """What the pre-training segmentors share: the batch format, the encoder and decoder."""
-from typing import Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, OptConfigType
+from mmseg.utils import ConfigType, OptConfigType, OptSampleList
 from torch import Tensor
 
 from ..data_preprocessor import MultiFrameDataPreProcessor
 
-__all__ = ['BasePretrainer']
+__all__ = ['BasePretrainer', 'ordered_frames']
+
+FrameId = Union[int, str]
+
+
+def ordered_frames(
+    inputs: dict,
+    data_samples: OptSampleList,
+    frame_ids: Sequence[FrameId],
+    owner: str,
+    default_ids: Optional[Sequence[FrameId]] = None,
+) -> Tuple[Tensor, Tensor]:
+    """``imgs`` and ``aug`` of the preprocessor with their frames in ``frame_ids`` order.
+
+    The batch's frame order comes from the samples' ``metainfo['frame_ids']`` (or is
+    assumed to be ``default_ids``, else ``frame_ids``, when the samples carry none).
+
+    Args:
+        inputs (dict): ``imgs`` and ``aug``, each ``(B, F, 3, H, W)``.
+        data_samples (list, optional): Samples of the batch.
+        frame_ids (Sequence[int | str]): Frames wanted, in order.
+        owner (str): Class name used in error messages.
+        default_ids (Sequence[int | str], optional): The batch's frames when the samples
+            do not say (e.g. the model's full ``frame_ids`` when only the target is
+            wanted). Defaults to None (``frame_ids``).
+
+    Returns:
+        tuple[Tensor, Tensor]: ``imgs`` and ``aug`` restricted to and ordered as
+        ``frame_ids``.
+    """
+    frame_ids = list(frame_ids)
+    n = inputs['imgs'].shape[1]
+    data_ids = data_samples[0].metainfo.get('frame_ids') if data_samples else None
+    if data_ids is None:
+        data_ids = list(frame_ids if default_ids is None else default_ids)[:n]
+    data_ids = list(data_ids)
+    missing = [f for f in frame_ids if f not in data_ids]
+    if missing:
+        raise KeyError(
+            f'{owner}: the batch has frames {data_ids} but the model needs '
+            f"{frame_ids} (missing {missing}); set the dataset's frame_ids "
+            "(train and val) to include the model's"
+        )
+    order = [data_ids.index(f) for f in frame_ids]
+    if order == list(range(n)):
+        return inputs['imgs'], inputs['aug']
+    return inputs['imgs'][:, order], inputs['aug'][:, order]
 
 
 class BasePretrainer(BaseSegmentor):

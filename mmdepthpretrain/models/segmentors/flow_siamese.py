@@ -11,48 +11,12 @@ from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from torch import Tensor
 
 from ..losses.flow_loss import flow_warp
-from .base_pretrainer import BasePretrainer
+from .base_pretrainer import BasePretrainer, ordered_frames
 
-__all__ = ['FlowSiameseEstimator', 'ordered_frames']
+__all__ = ['FlowSiameseEstimator']
 
-FrameId = Union[int, str]
 DEFAULT_PHOTOMETRIC_LOSS = dict(type='FlowPhotometricLoss')
 DEFAULT_SMOOTHNESS_LOSS = dict(type='FlowSmoothnessLoss')
-
-
-def ordered_frames(
-    inputs: dict, data_samples: OptSampleList, frame_ids: Sequence[FrameId], owner: str
-) -> Tuple[Tensor, Tensor]:
-    """``imgs`` and ``aug`` of the preprocessor with their frames in ``frame_ids`` order.
-
-    The batch's frame order comes from the samples' ``metainfo['frame_ids']`` (or is
-    assumed to be ``frame_ids`` when the samples carry none).
-
-    Args:
-        inputs (dict): ``imgs`` and ``aug``, each ``(B, F, 3, H, W)``.
-        data_samples (list, optional): Samples of the batch.
-        frame_ids (Sequence[int | str]): Frames wanted, in order.
-        owner (str): Class name used in error messages.
-
-    Returns:
-        tuple[Tensor, Tensor]: ``imgs`` and ``aug`` restricted to and ordered as
-        ``frame_ids``.
-    """
-    frame_ids = list(frame_ids)
-    n = inputs['imgs'].shape[1]
-    data_ids = data_samples[0].metainfo.get('frame_ids') if data_samples else None
-    data_ids = list(data_ids) if data_ids is not None else frame_ids[:n]
-    missing = [f for f in frame_ids if f not in data_ids]
-    if missing:
-        raise KeyError(
-            f'{owner}: the batch has frames {data_ids} but the model needs '
-            f"{frame_ids} (missing {missing}); set the dataset's frame_ids "
-            "(train and val) to include the model's"
-        )
-    order = [data_ids.index(f) for f in frame_ids]
-    if order == list(range(n)):
-        return inputs['imgs'], inputs['aug']
-    return inputs['imgs'][:, order], inputs['aug'][:, order]
 
 
 @MODELS.register_module()

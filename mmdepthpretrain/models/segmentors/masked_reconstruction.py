@@ -10,8 +10,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from torch import Tensor
 
-from .base_pretrainer import BasePretrainer
-from .flow_siamese import ordered_frames
+from .base_pretrainer import BasePretrainer, ordered_frames
 
 __all__ = ['MaskedReconstructionEstimator', 'random_rectangle_masks']
 

@@ -13,7 +13,7 @@ from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from torch import Tensor
 
 from ..utils.geometry import disp_to_depth, invert_pose, pose_vec_to_matrix, warp_sources
-from .base_pretrainer import BasePretrainer
+from .base_pretrainer import BasePretrainer, ordered_frames
 
 __all__ = ['SelfSupDepthEstimator', 'parse_supervision']
 
@@ -349,21 +349,10 @@ class SelfSupDepthEstimator(BasePretrainer):
         frame_ids: Optional[Sequence[FrameId]] = None,
     ) -> Tuple[Tensor, Tensor]:
         """``imgs`` and ``aug`` with their frames in ``frame_ids`` order (model's default)."""
-        frame_ids = self.frame_ids if frame_ids is None else list(frame_ids)
-        data_ids = data_samples[0].metainfo.get('frame_ids') if data_samples else None
-        n = inputs['imgs'].shape[1]
-        data_ids = list(data_ids) if data_ids is not None else self.frame_ids[:n]
-        missing = [f for f in frame_ids if f not in data_ids]
-        if missing:
-            raise KeyError(
-                f'SelfSupDepthEstimator: the batch has frames {data_ids} but the '
-                f'model needs {frame_ids} (missing {missing}); set the '
-                "dataset's frame_ids to match the model's"
-            )
-        order = [data_ids.index(f) for f in frame_ids]
-        if order == list(range(n)):
-            return inputs['imgs'], inputs['aug']
-        return inputs['imgs'][:, order], inputs['aug'][:, order]
+        wanted = self.frame_ids if frame_ids is None else frame_ids
+        return ordered_frames(
+            inputs, data_samples, wanted, type(self).__name__, default_ids=self.frame_ids
+        )
 
     def _gt_depth(self, data_samples: SampleList) -> Tensor:
         """Stack ``gt_depth_map`` of the samples into ``(B, 1, H, W)``."""
