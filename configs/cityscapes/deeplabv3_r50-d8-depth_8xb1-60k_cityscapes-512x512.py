@@ -7,7 +7,7 @@ model = dict(data_preprocessor=dict(mean=[123.675, 116.28, 103.53], std=[58.395,
 optim_wrapper = dict(optimizer=dict(lr=0.1))
 load_from = 'pretrain/depth_deeplabv3_r50_cityscapes_encoder.pth'
 load_from_hint = (
-    'python tools/model_converters/depth_to_seg.py work_dirs/deeplabv3-depth_'
+    'python tools/model_converters/pretrain_to_seg.py work_dirs/deeplabv3-depth_'
     'r50-d8_1xb8-15k_cityscapes-512x1024/iter_15000.pth '
     'pretrain/depth_deeplabv3_r50_cityscapes_encoder.pth --mode encoder'
 )

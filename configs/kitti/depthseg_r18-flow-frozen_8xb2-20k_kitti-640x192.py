@@ -10,4 +10,4 @@ model = dict(
     data_preprocessor=dict(mean=[114.75, 114.75, 114.75], std=[57.375, 57.375, 57.375]),
     backbone=dict(frozen_stages=4))
 load_from = 'pretrain/flow_r18_kitti_encoder.pth'
-load_from_hint = 'python tools/model_converters/depth_to_seg.py work_dirs/flow_r18_1xb8-50e_kitti-640x192/iter_248850.pth pretrain/flow_r18_kitti_encoder.pth --mode encoder'
+load_from_hint = 'python tools/model_converters/pretrain_to_seg.py work_dirs/flow_r18_1xb8-50e_kitti-640x192/iter_248850.pth pretrain/flow_r18_kitti_encoder.pth --mode encoder'

@@ -5,7 +5,7 @@
 # paper's "Depth"; set model.backbone.init_cfg=None for a random start). KITTI raw has no
 # flow ground truth: validation reports the photometric L1 of the predicted flow
 # (photo_l1) next to that of zero flow (photo_l1_zero). Only the encoder is transferred:
-#   python tools/model_converters/depth_to_seg.py work_dirs/<this config>/iter_N.pth \
+#   python tools/model_converters/pretrain_to_seg.py work_dirs/<this config>/iter_N.pth \
 #       pretrain/flow_r18_kitti_encoder.pth --mode encoder
 _base_ = [
     '../_base_/models/flow_r18.py',

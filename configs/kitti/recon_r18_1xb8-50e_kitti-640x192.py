@@ -4,7 +4,7 @@
 # then 5e-5 for 25), horizontal flip p 0.5 and Monodepth2's colour jitter. ResNet-18 encoder
 # initialised from ImageNet (set model.backbone.init_cfg=None for a random start).
 # Validation: L1 on the removed pixels of seeded masks. Only the encoder is transferred:
-#   python tools/model_converters/depth_to_seg.py work_dirs/<this config>/iter_N.pth \
+#   python tools/model_converters/pretrain_to_seg.py work_dirs/<this config>/iter_N.pth \
 #       pretrain/recon_r18_kitti_encoder.pth --mode encoder
 _base_ = [
     '../_base_/models/recon_r18.py',

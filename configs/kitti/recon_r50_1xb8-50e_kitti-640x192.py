@@ -1,6 +1,6 @@
 # The recon pre-training baseline of recon_r18_1xb8-50e_kitti-640x192.py with a ResNet-50
 # encoder (ImageNet-initialised). Only the encoder is transferred:
-#   python tools/model_converters/depth_to_seg.py work_dirs/<this config>/iter_N.pth \
+#   python tools/model_converters/pretrain_to_seg.py work_dirs/<this config>/iter_N.pth \
 #       pretrain/recon_r50_kitti_encoder.pth --mode encoder
 _base_ = './recon_r18_1xb8-50e_kitti-640x192.py'
 model = dict(

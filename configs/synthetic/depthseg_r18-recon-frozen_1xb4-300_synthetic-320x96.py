@@ -10,6 +10,6 @@ model = dict(
     data_preprocessor=dict(mean=[114.75, 114.75, 114.75], std=[57.375, 57.375, 57.375]),
     backbone=dict(frozen_stages=4))
 load_from = 'pretrain/synthetic/recon_r18_encoder.pth'
-load_from_hint = ('python tools/model_converters/depth_to_seg.py '
+load_from_hint = ('python tools/model_converters/pretrain_to_seg.py '
                   'work_dirs/recon_r18_1xb4-400_synthetic-320x96/iter_400.pth '
                   'pretrain/synthetic/recon_r18_encoder.pth --mode encoder')

@@ -13,7 +13,7 @@ from .common import (
                      resnet_info,
                      unwrap_state_dict,
 )
-from .depth_to_seg import SEG_MODES, depth_to_seg
+from .pretrain_to_seg import SEG_MODES, pretrain_to_seg
 from .depth_to_semantic import depth_to_semantic_to_ours, find_depth_to_semantic_files
 from .io import OutputError, check_destination, load_converted, load_source, save_converted
 from .monodepth2 import (
@@ -27,7 +27,7 @@ from .torchvision_resnet import expand_conv1, torchvision_resnet_to_encoder
 __all__ = [
     'ConversionError', 'ConversionReport', 'ModelCheck', 'check_against_model',
     'apply_model_check', 'unwrap_state_dict', 'resnet_info', 'MONODEPTH2_NORMALISATION',
-    'IMAGENET_NORMALISATION', 'depth_to_seg', 'SEG_MODES', 'monodepth2_to_ours',
+    'IMAGENET_NORMALISATION', 'pretrain_to_seg', 'SEG_MODES', 'monodepth2_to_ours',
     'monodepth2_decoder_to_ours', 'monodepth2_pose_decoder_to_ours', 'find_monodepth2_files',
     'depth_to_semantic_to_ours', 'find_depth_to_semantic_files',
     'torchvision_resnet_to_encoder', 'expand_conv1', 'OutputError', 'check_destination',

@@ -103,7 +103,7 @@ def torchvision_resnet_to_encoder(state_dict: Mapping, num_input_images: int = 1
         raise ConversionError(
             'torchvision checkpoint: keys are prefixed (backbone./encoder.); this converter '
             'takes a plain torchvision ResNet state dict (conv1.weight, layer1.0.conv1.weight '
-            '...). Use depth_to_seg for our checkpoints or monodepth2_to_ours for Monodepth2 '
+            '...). Use pretrain_to_seg for our checkpoints or monodepth2_to_ours for Monodepth2 '
             'files.')
     if num_input_images < 1:
         raise ConversionError(f'num_input_images must be >= 1, got {num_input_images}')

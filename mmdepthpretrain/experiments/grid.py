@@ -33,7 +33,7 @@ A grid spec (YAML) names pre-training stages and fine-tuning cells::
     report: {qualitative_images: 3, caption: '...'}
 
 Every command runs from the repository root as a subprocess (``python tools/train.py``,
-``python tools/model_converters/depth_to_seg.py``, ``python tools/test.py --out``); its
+``python tools/model_converters/pretrain_to_seg.py``, ``python tools/test.py --out``); its
 exact text goes to ``<work_dir>/commands.log`` and into the results. A fine-tuning cell
 is finished when its ``metrics.json`` exists (written atomically by ``tools/test.py``);
 finished cells and stages are skipped when the grid runs again, so an interrupted grid
@@ -62,7 +62,7 @@ __all__ = [
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-CONVERTER = 'tools/model_converters/depth_to_seg.py'
+CONVERTER = 'tools/model_converters/pretrain_to_seg.py'
 
 
 class GridSpecError(ValueError):

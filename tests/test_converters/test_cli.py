@@ -58,10 +58,10 @@ def test_resnet50_into_resnet18_config_lists_mismatches(tmp_path, capsys):
 def test_random_dict_and_outputs_that_would_overwrite_inputs(tmp_path, capsys):
     junk = tmp_path / 'junk.pth'
     torch.save({'weights': {'a.b': torch.ones(2)}, 'step': 3}, junk)
-    assert run_main('depth_to_seg', [str(junk), str(tmp_path / 'o.pth')]) == 2
+    assert run_main('pretrain_to_seg', [str(junk), str(tmp_path / 'o.pth')]) == 2
     assert "no tensors found (top-level keys: ['step', 'weights'])" in capsys.readouterr().err
     torch.save({'head.fc.weight': torch.ones(2)}, junk)
-    assert run_main('depth_to_seg', [str(junk), str(tmp_path / 'o.pth')]) == 2
+    assert run_main('pretrain_to_seg', [str(junk), str(tmp_path / 'o.pth')]) == 2
     err = capsys.readouterr().err
     assert 'encoder matched nothing: no backbone.* keys' in err and 'head' in err
 
@@ -91,8 +91,8 @@ def test_random_dict_and_outputs_that_would_overwrite_inputs(tmp_path, capsys):
 
 
 def test_missing_input_is_one_line_without_traceback(tmp_path):
-    proc = run_subprocess('depth_to_seg', [str(tmp_path / 'nope.pth'), str(tmp_path / 'o.pth')])
+    proc = run_subprocess('pretrain_to_seg', [str(tmp_path / 'nope.pth'), str(tmp_path / 'o.pth')])
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
-    assert lines == [f'depth_to_seg.py: error: source checkpoint not found: '
+    assert lines == [f'pretrain_to_seg.py: error: source checkpoint not found: '
                      f'{tmp_path / "nope.pth"}']

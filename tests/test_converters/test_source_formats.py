@@ -9,7 +9,7 @@ import torchvision
 from mmdepthpretrain.converters import (
     MONODEPTH2_NORMALISATION,
     ConversionError,
-    depth_to_seg,
+    pretrain_to_seg,
     depth_to_semantic_to_ours,
     find_depth_to_semantic_files,
     load_converted,
@@ -241,8 +241,8 @@ def test_depth_to_semantic_flow_transfers_encoder_only(tmp_path):
     assert report.mode == 'flow'
     assert state['decode_head.flow_convs.0.weight'].shape[0] == 2
     with pytest.raises(ConversionError, match='use mode encoder'):
-        depth_to_seg(state, 'full')
-    seg, seg_report = depth_to_seg(state, 'encoder')
+        pretrain_to_seg(state, 'full')
+    seg, seg_report = pretrain_to_seg(state, 'encoder')
     assert seg and all(k.startswith('backbone.') for k in seg)
     assert 'decode_head.flow_convs.0.weight' in seg_report.dropped
     assert run_main('depth_to_semantic_to_mmdp',

@@ -11,7 +11,8 @@ from mmengine.visualization import Visualizer
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
-from mmdepthpretrain.engine import DepthVisualizationHook, colorize, disparity_to_color
+from mmdepthpretrain.engine import DepthVisualizationHook
+from mmdepthpretrain.visualization import colorize, disparity_to_color
 
 
 def _batch_and_outputs(n=2, h=8, w=12):

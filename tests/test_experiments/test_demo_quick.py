@@ -54,7 +54,7 @@ def test_quick_demo(tmp_path):
     commands = (work / 'commands.log').read_text()
     assert commands.count('tools/train.py') == 2 + 3
     assert commands.count('tools/test.py') == 3
-    assert 'tools/model_converters/depth_to_seg.py' in commands
+    assert 'tools/model_converters/pretrain_to_seg.py' in commands
 
     # a second run resumes: everything is finished, nothing is run again
     again = _demo(work, data, timeout=600)

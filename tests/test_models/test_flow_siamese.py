@@ -18,7 +18,8 @@ from mmdepthpretrain.datasets.transforms.flow_loading import (  # noqa: F401 (re
     PackMultiFrameFlowInputs,
     read_kitti_flow_png,
 )
-from mmdepthpretrain.engine.flow_visualization import FlowVisualizationHook, flow_to_color
+from mmdepthpretrain.engine import FlowVisualizationHook
+from mmdepthpretrain.visualization import flow_to_color
 from mmdepthpretrain.evaluation.metrics.flow_metric import FlowEPEMetric, resize_flow
 from mmdepthpretrain.models.backbones import DepthResNet
 from mmdepthpretrain.models.decode_heads.flow_head import FlowHead
@@ -28,7 +29,7 @@ from mmdepthpretrain.models.losses.flow_loss import (
     flow_photometric_error,
     flow_warp,
 )
-from mmdepthpretrain.models.segmentors.flow_siamese import FlowSiameseEstimator
+from mmdepthpretrain.models.pretrainers.flow_siamese import FlowSiameseEstimator
 
 from .utils import TINY_CHANNELS, make_batch
 

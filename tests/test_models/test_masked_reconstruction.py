@@ -7,7 +7,7 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
-from mmdepthpretrain.engine.flow_visualization import ReconstructionVisualizationHook
+from mmdepthpretrain.engine import ReconstructionVisualizationHook
 from mmdepthpretrain.evaluation.metrics.reconstruction_metric import ReconstructionMetric
 from mmdepthpretrain.models.backbones import DepthResNet
 from mmdepthpretrain.models.decode_heads.rgb_head import RGBHead
@@ -15,7 +15,7 @@ from mmdepthpretrain.models.losses.reconstruction_loss import (
     MaskedReconstructionLoss,
     masked_l1_reconstruction,
 )
-from mmdepthpretrain.models.segmentors.masked_reconstruction import (
+from mmdepthpretrain.models.pretrainers.masked_reconstruction import (
     MaskedReconstructionEstimator,
     random_rectangle_masks,
 )

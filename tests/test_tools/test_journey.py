@@ -62,7 +62,7 @@ def _finetune(setup, root, work, load_from=None):
 
 def test_pretrain_convert_finetune_test(depth_run, synthetic_kitti, tmp_path):
     seg_init = tmp_path / 'depth_full.pth'
-    out = _run('tools/model_converters/depth_to_seg.py', str(depth_run), str(seg_init),
+    out = _run('tools/model_converters/pretrain_to_seg.py', str(depth_run), str(seg_init),
                '--mode', 'full')
     assert seg_init.is_file() and 'decode_head.convs' in out
 
@@ -99,5 +99,5 @@ def test_missing_initialisation_names_converter(tmp_path):
     assert proc.returncode == 2
     err = proc.stderr.strip()
     assert 'pretrain/synthetic/depth_r18_full.pth' in err
-    assert 'make it with: python tools/model_converters/depth_to_seg.py' in err
+    assert 'make it with: python tools/model_converters/pretrain_to_seg.py' in err
     assert len(err.splitlines()) == 1, err

@@ -2,7 +2,7 @@
 
 The grid (a YAML spec, see configs/experiments/) lists pre-training stages, and
 initialisation x setup x label budget x seed x dataset fine-tuning cells. Every command
-is an ordinary tool run (tools/train.py, tools/model_converters/depth_to_seg.py,
+is an ordinary tool run (tools/train.py, tools/model_converters/pretrain_to_seg.py,
 tools/test.py --out) from the repository root, recorded in <work-dir>/commands.log and in
 results.json. Finished cells are skipped when the grid runs again (an interrupted grid
 resumes); a failing cell is reported as failed with its log path and the others go on.

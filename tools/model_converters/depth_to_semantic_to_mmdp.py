@@ -20,7 +20,7 @@ import sys
 from mmdepthpretrain.converters import (
     ConversionError,
     check_destination,
-    depth_to_seg,
+    pretrain_to_seg,
     depth_to_semantic_to_ours,
     find_depth_to_semantic_files,
     load_source,
@@ -62,7 +62,7 @@ def main(argv=None):
         report.sources = [files[r] for r in use if r in files]
         report.info['step'] = step
         if args.mode != 'depth':
-            state, later = depth_to_seg(state, mode=args.mode[len('seg-'):])
+            state, later = pretrain_to_seg(state, mode=args.mode[len('seg-'):])
             report = report.then(later)
             report.converter = 'depth_to_semantic'
             report.mode = args.mode

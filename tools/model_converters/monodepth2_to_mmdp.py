@@ -19,7 +19,7 @@ import sys
 
 from mmdepthpretrain.converters import (
     check_destination,
-    depth_to_seg,
+    pretrain_to_seg,
     find_monodepth2_files,
     load_source,
     monodepth2_to_ours,
@@ -61,7 +61,7 @@ def main(argv=None):
             loaded.get('pose'))
         report.sources = [files[r] for r in use if r in files]
         if args.mode != 'depth':
-            state, later = depth_to_seg(state, mode=args.mode[len('seg-'):])
+            state, later = pretrain_to_seg(state, mode=args.mode[len('seg-'):])
             report = report.then(later)
             report.converter = 'monodepth2'
             report.mode = args.mode

@@ -7,7 +7,7 @@ import torch
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
-from ..visualization import disparity_to_color, stack_panels
+from ...visualization import disparity_to_color, stack_panels
 
 __all__ = ['DepthVisualizationHook']
 

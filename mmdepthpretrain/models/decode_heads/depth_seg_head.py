@@ -19,7 +19,7 @@ class DepthSegHead(BaseDecodeHead):
     (encoder and decoder) initialises the segmentation network and only the last layer is
     replaced. The shared decoder is built by the same function as :class:`DisparityHead`
     and has the same parameter names (``convs.{i}.conv1``, ``convs.{i}.conv2``), so a depth
-    checkpoint converted with ``tools/model_converters/depth_to_seg.py --mode full`` loads
+    checkpoint converted with ``tools/model_converters/pretrain_to_seg.py --mode full`` loads
     with a plain state-dict load and only ``conv_seg`` (a 1x1 classifier on the finest,
     full-resolution decoder level) stays fresh.
 

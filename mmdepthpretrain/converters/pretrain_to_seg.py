@@ -31,7 +31,7 @@ from .common import (
     unwrap_state_dict,
 )
 
-__all__ = ['depth_to_seg', 'SEG_MODES', 'SAME_NORMALISATION_NOTE']
+__all__ = ['pretrain_to_seg', 'SEG_MODES', 'SAME_NORMALISATION_NOTE']
 
 SEG_MODES = ('full', 'encoder')
 SAME_NORMALISATION_NOTE = ('normalise the segmentation inputs as in the pre-training config '
@@ -39,7 +39,7 @@ SAME_NORMALISATION_NOTE = ('normalise the segmentation inputs as in the pre-trai
 _DECODER = 'decode_head.convs.'
 
 
-def depth_to_seg(state_dict: Mapping, mode: str = 'full', model: Optional[nn.Module] = None
+def pretrain_to_seg(state_dict: Mapping, mode: str = 'full', model: Optional[nn.Module] = None
                  ) -> Tuple[OrderedDict[str, Tensor], ConversionReport]:
     """Convert a pre-training checkpoint to a segmentation initialisation.
 
@@ -61,7 +61,7 @@ def depth_to_seg(state_dict: Mapping, mode: str = 'full', model: Optional[nn.Mod
             keys that do not fit ``model``.
     """
     if mode not in SEG_MODES:
-        raise ConversionError(f'depth_to_seg: mode must be one of {SEG_MODES}, got {mode!r}')
+        raise ConversionError(f'pretrain_to_seg: mode must be one of {SEG_MODES}, got {mode!r}')
     state, _ = unwrap_state_dict(state_dict, 'depth checkpoint')
     if not any(k.startswith('backbone.') for k in state):
         hint = ''
@@ -72,16 +72,16 @@ def depth_to_seg(state_dict: Mapping, mode: str = 'full', model: Optional[nn.Mod
         elif any(k.startswith(('conv1.', 'layer1.')) for k in state):
             hint = (' Keys look like a plain torchvision ResNet: use '
                     'tools/model_converters/torchvision_resnet.py.')
-        raise ConversionError(f'depth_to_seg: the encoder matched nothing: no backbone.* keys '
+        raise ConversionError(f'pretrain_to_seg: the encoder matched nothing: no backbone.* keys '
                               f'in the checkpoint (it holds {first_keys(state)}).{hint}')
     has_decoder = any(k.startswith(_DECODER) for k in state)
     if mode == 'full' and not has_decoder:
         raise ConversionError(
-            'depth_to_seg: mode full needs the shared decoder (decode_head.convs.*), which '
+            'pretrain_to_seg: mode full needs the shared decoder (decode_head.convs.*), which '
             f'this checkpoint does not have (decode head keys: '
             f'{[k for k in state if k.startswith("decode_head.")][:8]}); use mode encoder')
 
-    report = ConversionReport(converter='depth_to_seg', mode=mode)
+    report = ConversionReport(converter='pretrain_to_seg', mode=mode)
     out: OrderedDict[str, Tensor] = OrderedDict()
     for key, value in state.items():
         if key.startswith('backbone.') or (mode == 'full' and key.startswith(
@@ -105,7 +105,7 @@ def depth_to_seg(state_dict: Mapping, mode: str = 'full', model: Optional[nn.Mod
         problems = decoder_fit_problems(out)
         if problems:
             raise ConversionError(
-                'depth_to_seg: the shared decoder does not take the encoder\'s features '
+                'pretrain_to_seg: the shared decoder does not take the encoder\'s features '
                 '(e.g. a siamese flow decoder fed with two frames); use mode encoder',
                 problems)
     info = resnet_info(out, 'backbone.')

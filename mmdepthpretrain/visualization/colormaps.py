@@ -1,19 +1,75 @@
-"""Optical-flow colour coding and visualisation hooks of the pre-training baselines."""
+"""Colour coding of dense maps for figures and hooks: depth/disparity, optical flow,
+labels; one implementation of each for the whole package."""
 
-from typing import List, Optional
+from typing import Optional
 
 import cv2
 import numpy as np
-from mmseg.registry import HOOKS
-
-from .hooks.depth_visualization_hook import DepthVisualizationHook
 
 __all__ = [
-    'make_color_wheel',
-    'flow_to_color',
-    'FlowVisualizationHook',
-    'ReconstructionVisualizationHook',
+    'colorize', 'disparity_to_color', 'stack_panels', 'make_color_wheel', 'flow_to_color',
+    'resize_nearest',
 ]
+
+
+def colorize(
+    values: np.ndarray,
+    cmap: str = 'magma',
+    vmin: Optional[float] = None,
+    vmax: Optional[float] = None,
+) -> np.ndarray:
+    """Map a 2D array to RGB uint8 through a matplotlib colour map.
+
+    Args:
+        values (np.ndarray): ``(H, W)`` values; non-finite ones are drawn as ``vmin``.
+        cmap (str): Matplotlib colour map name. Defaults to 'magma'.
+        vmin (float, optional): Value at the bottom of the map. Defaults to the minimum.
+        vmax (float, optional): Value at the top of the map. Defaults to the maximum.
+
+    Returns:
+        np.ndarray: ``(H, W, 3)`` uint8 RGB.
+    """
+    import matplotlib
+
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    lo = float(values[finite].min()) if vmin is None and finite.any() else (vmin or 0.0)
+    hi = float(values[finite].max()) if vmax is None and finite.any() else (vmax or 1.0)
+    scaled = np.where(finite, values, lo)
+    scaled = np.clip((scaled - lo) / max(hi - lo, 1e-12), 0.0, 1.0)
+    lut = (matplotlib.colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+    return lut[np.round(scaled * 255).astype(np.int64)]
+
+
+def disparity_to_color(
+    disp: np.ndarray, cmap: str = 'magma', percentile: float = 95.0
+) -> np.ndarray:
+    """Colour-map a disparity (near = bright), saturating at a high percentile.
+
+    Args:
+        disp (np.ndarray): ``(H, W)`` disparity (or inverse depth).
+        cmap (str): Colour map. Defaults to 'magma'.
+        percentile (float): Percentile mapped to the top of the colour map, so a few
+            very near pixels do not wash out the image. Defaults to 95.
+
+    Returns:
+        np.ndarray: ``(H, W, 3)`` uint8 RGB.
+    """
+    disp = np.asarray(disp, dtype=np.float64)
+    finite = disp[np.isfinite(disp)]
+    vmax = float(np.percentile(finite, percentile)) if finite.size else 1.0
+    vmin = float(finite.min()) if finite.size else 0.0
+    return colorize(disp, cmap, vmin=vmin, vmax=max(vmax, vmin + 1e-12))
+
+
+def stack_panels(*panels: np.ndarray) -> np.ndarray:
+    """Stack equally wide RGB panels vertically (grey images are repeated to RGB)."""
+    rgb = [np.repeat(p[..., None], 3, axis=-1) if p.ndim == 2 else p for p in panels]
+    widths = {p.shape[1] for p in rgb}
+    if len(widths) != 1:
+        raise ValueError(f'stack_panels: panels must have the same width, got {sorted(widths)}')
+    return np.concatenate([p.astype(np.uint8) for p in rgb], axis=0)
+
 
 # Hue segments of the Middlebury flow colour code (Baker et al., "A Database and
 # Evaluation Methodology for Optical Flow", IJCV 2011, Fig. 1 / Sec. 3.1):
@@ -88,66 +144,8 @@ def flow_to_color(
     return np.clip(np.round(col * 255), 0, 255).astype(np.uint8)
 
 
-def _resize_to(img: np.ndarray, shape) -> np.ndarray:
+def resize_nearest(img: np.ndarray, shape) -> np.ndarray:
+    """Resize ``img`` to ``shape[:2]`` with nearest neighbour (identity when equal)."""
     if img.shape[:2] == tuple(shape[:2]):
         return img
     return cv2.resize(img, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
-
-
-@HOOKS.register_module()
-class FlowVisualizationHook(DepthVisualizationHook):
-    """Draw the target frame, the predicted flow and (if loaded) the ground-truth flow.
-
-    Rows share one magnitude scale (the larger of the two maxima) so the colours are
-    comparable. See :class:`DepthVisualizationHook` for ``interval``/``max_samples``/
-    ``draw_test``; ``cmap`` is unused.
-
-    Args:
-        pred_key (str): Data sample field with the flow. Defaults to 'pred_flow'.
-        **kwargs: :class:`DepthVisualizationHook` arguments.
-    """
-
-    def __init__(self, pred_key: str = 'pred_flow', **kwargs):
-        super().__init__(pred_key=pred_key, **kwargs)
-
-    def panels(self, image: np.ndarray, sample) -> List[np.ndarray]:
-        """Rows for one sample: image, predicted flow, ground-truth flow if present."""
-        pred = sample.get(self.pred_key).data.detach().float().cpu().numpy()
-        flows = [(pred, None)]
-        if 'gt_flow' in sample:
-            gt = sample.gt_flow
-            valid = gt.valid.detach().cpu().numpy()[0] if 'valid' in gt else None
-            flows.append((gt.data.detach().float().cpu().numpy(), valid))
-        max_flow = max(float(np.hypot(f[0], f[1]).max()) for f, _ in flows)
-        rows = [image]
-        for f, valid in flows:
-            rows.append(_resize_to(flow_to_color(f, max_flow=max_flow, valid=valid), image.shape))
-        return rows
-
-
-@HOOKS.register_module()
-class ReconstructionVisualizationHook(DepthVisualizationHook):
-    """Draw the target frame, the masked input (removed pixels black) and the
-    reconstruction of :class:`MaskedReconstructionEstimator`.
-
-    Args:
-        pred_key (str): Data sample field with the reconstruction. Defaults to
-            'pred_recon'.
-        **kwargs: :class:`DepthVisualizationHook` arguments.
-    """
-
-    def __init__(self, pred_key: str = 'pred_recon', **kwargs):
-        super().__init__(pred_key=pred_key, **kwargs)
-
-    def panels(self, image: np.ndarray, sample) -> List[np.ndarray]:
-        """Rows for one sample: image, masked image, reconstruction."""
-
-        def to_uint8(t):
-            arr = t.detach().float().cpu().clamp(0, 1).numpy().transpose(1, 2, 0)
-            return np.round(arr * 255).astype(np.uint8)
-
-        recon = _resize_to(to_uint8(sample.get(self.pred_key).data), image.shape)
-        mask = sample.recon_mask.data.detach().cpu().numpy()[0] > 0
-        masked = image.copy()
-        masked[_resize_to(mask.astype(np.uint8), image.shape) > 0] = 0
-        return [image, masked, recon]

@@ -1,9 +1,9 @@
 """Convert a depth / flow / reconstruction pre-training checkpoint to a segmentation init.
 
 Examples:
-    python tools/model_converters/depth_to_seg.py work_dirs/depth/iter_20000.pth \
+    python tools/model_converters/pretrain_to_seg.py work_dirs/depth/iter_20000.pth \
         checkpoints/depth_r18_seg-full.pth --mode full
-    python tools/model_converters/depth_to_seg.py work_dirs/depth/iter_20000.pth \
+    python tools/model_converters/pretrain_to_seg.py work_dirs/depth/iter_20000.pth \
         checkpoints/depth_r50_seg-encoder.pth --mode encoder --config CONFIG
 
 ``full`` keeps the encoder (``backbone.*``) and the shared decoder
@@ -13,10 +13,10 @@ encoder only. The pose branch and the pre-training output layer are dropped.
 import argparse
 import sys
 
-from mmdepthpretrain.converters import check_destination, depth_to_seg, load_source
+from mmdepthpretrain.converters import check_destination, pretrain_to_seg, load_source
 from mmdepthpretrain.converters.cli import add_common_args, finish, one_line_errors, require_file
 
-PROG = 'depth_to_seg.py'
+PROG = 'pretrain_to_seg.py'
 
 
 def parse_args(argv=None):
@@ -36,7 +36,7 @@ def main(argv=None):
     with one_line_errors(PROG):
         src = require_file(args.src, 'source checkpoint')
         check_destination(args.dst, [src], args.overwrite)
-        state, report = depth_to_seg(load_source(src), mode=args.mode)
+        state, report = pretrain_to_seg(load_source(src), mode=args.mode)
         report.sources = [src]
         return finish(state, report, args.dst, [src], args)
 

@@ -1,4 +1,5 @@
-"""Depth pre-training segmentors."""
+"""Pre-training algorithms: self-supervised and supervised depth, optical flow, masked
+reconstruction. Each owns its `loss()`; the loss terms live in `models/losses`."""
 
 from .base_pretrainer import BasePretrainer, ordered_frames
 from .flow_siamese import FlowSiameseEstimator

@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
-from mmdepthpretrain.converters import ConversionError, check_against_model, depth_to_seg
+from mmdepthpretrain.converters import ConversionError, check_against_model, pretrain_to_seg
 
 from .cli_utils import run_main
 
@@ -46,13 +46,13 @@ def test_full_keeps_encoder_and_decoder(depth_ckpt, tmp_path, capsys):
     cfg = tmp_path / 'seg.py'
     cfg.write_text(SEG_CONFIG)
     dst = tmp_path / 'seg_full.pth'
-    assert run_main('depth_to_seg', [path, str(dst), '--mode', 'full', '--config',
+    assert run_main('pretrain_to_seg', [path, str(dst), '--mode', 'full', '--config',
                                      str(cfg)]) == 0
     printed = capsys.readouterr().out
     assert 'pose branch, only used for pre-training' in printed
     assert 'output layer of the pre-training task' in printed
     ckpt = torch.load(dst, map_location='cpu', weights_only=True)  # no allow-list needed
-    assert ckpt['meta']['converter'] == 'depth_to_seg' and ckpt['meta']['mode'] == 'full'
+    assert ckpt['meta']['converter'] == 'pretrain_to_seg' and ckpt['meta']['mode'] == 'full'
     assert ckpt['meta']['source'] == [path]
     state = ckpt['state_dict']
     src = depth.state_dict()
@@ -80,7 +80,7 @@ def test_full_keeps_encoder_and_decoder(depth_ckpt, tmp_path, capsys):
 
 def test_encoder_mode_and_flow_output_layer(depth_ckpt):
     _, depth = depth_ckpt
-    state, report = depth_to_seg({'state_dict': depth.state_dict()}, mode='encoder',
+    state, report = pretrain_to_seg({'state_dict': depth.state_dict()}, mode='encoder',
                                  model=_seg_model())
     assert state and all(k.startswith('backbone.') for k in state)
     assert report.dropped['decode_head.convs.0.conv1.weight'].startswith('decoder, not')
@@ -94,28 +94,28 @@ def test_encoder_mode_and_flow_output_layer(depth_ckpt):
 
     # a flow / reconstruction model names its output layer differently: dropped all the same
     flow = {k.replace('disp_convs', 'flow_convs'): v for k, v in depth.state_dict().items()}
-    state, report = depth_to_seg(flow, mode='full')
+    state, report = pretrain_to_seg(flow, mode='full')
     assert not any('flow_convs' in k for k in state)
     assert report.dropped['decode_head.flow_convs.0.weight'].startswith('output layer')
 
 
 def test_checkpoints_of_other_architectures_are_refused(depth_ckpt):
     with pytest.raises(ConversionError, match='encoder matched nothing') as err:
-        depth_to_seg({'foo.weight': torch.zeros(3), 'bar.bias': torch.zeros(3)})
+        pretrain_to_seg({'foo.weight': torch.zeros(3), 'bar.bias': torch.zeros(3)})
     assert 'foo' in str(err.value) and 'bar' in str(err.value)
     with pytest.raises(ConversionError, match='monodepth2_to_mmdp'):
-        depth_to_seg({'encoder.conv1.weight': torch.zeros(64, 3, 7, 7)})
+        pretrain_to_seg({'encoder.conv1.weight': torch.zeros(64, 3, 7, 7)})
     with pytest.raises(ConversionError, match='use mode encoder'):
-        depth_to_seg({'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)}, mode='full')
+        pretrain_to_seg({'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)}, mode='full')
     with pytest.raises(ConversionError, match='mode must be one of'):
-        depth_to_seg({'backbone.conv1.weight': torch.zeros(1)}, mode='decoder')
+        pretrain_to_seg({'backbone.conv1.weight': torch.zeros(1)}, mode='decoder')
 
     # a wider model's weights into the small config: every mismatching key is listed
     wide = MODELS.build(dict(DEPTH_MODEL, backbone=dict(RESNET, base_channels=32),
                              decode_head=dict(type='DisparityHead',
                                               in_channels=[16, 32, 64, 128, 256])))
     with pytest.raises(ConversionError, match='do not fit the target model') as err:
-        depth_to_seg(wide.state_dict(), mode='full', model=_seg_model())
+        pretrain_to_seg(wide.state_dict(), mode='full', model=_seg_model())
     assert 'backbone.layer1.0.conv1.weight: checkpoint shape [32, 16, 3, 3] vs model shape ' \
            '[16, 16, 3, 3]' in str(err.value)
     assert len(err.value.problems) == 105 and '... and 80 more' in str(err.value)

@@ -1,4 +1,4 @@
-"""What the pre-training segmentors share: the batch format, the encoder and decoder."""
+"""What the pre-training algorithms share: the batch format, the encoder and decoder."""
 from typing import Optional, Sequence, Tuple, Union
 
 from mmseg.models.segmentors import BaseSegmentor
