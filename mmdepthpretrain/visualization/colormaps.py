@@ -8,7 +8,7 @@ import numpy as np
 
 __all__ = [
     'colorize', 'disparity_to_color', 'stack_panels', 'make_color_wheel', 'flow_to_color',
-    'resize_nearest',
+    'resize_nearest', 'colorize_labels',
 ]
 
 
@@ -149,3 +149,25 @@ def resize_nearest(img: np.ndarray, shape) -> np.ndarray:
     if img.shape[:2] == tuple(shape[:2]):
         return img
     return cv2.resize(img, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
+def colorize_labels(labels: np.ndarray, palette, ignore_index: Optional[int] = 255) -> np.ndarray:
+    """Map an integer label map to RGB through a palette; ids without a colour are black.
+
+    Args:
+        labels (np.ndarray): ``(H, W)`` integer labels (train ids or dataset label ids).
+        palette (Sequence or Mapping): Colours by id: a sequence indexed by id (an mmseg
+            dataset's ``palette``) or a mapping ``{id: (r, g, b)}`` (e.g. Cityscapes label
+            ids).
+        ignore_index (int, optional): Id drawn black even if the palette colours it.
+            Defaults to 255.
+
+    Returns:
+        np.ndarray: ``(H, W, 3)`` uint8 RGB.
+    """
+    lut = np.zeros((256, 3), np.uint8)
+    items = palette.items() if hasattr(palette, 'items') else enumerate(palette)
+    for i, colour in items:
+        if 0 <= int(i) < 256 and i != ignore_index:
+            lut[int(i)] = colour
+    return lut[np.clip(labels, 0, 255).astype(np.uint8)]
