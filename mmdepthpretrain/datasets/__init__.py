@@ -2,6 +2,7 @@
 
 from .cityscapes_depth import CityscapesDepthDataset, load_cityscapes_camera
 from .cityscapes_seg import CityscapesLabelIdsDataset
+from .dropped_samples import DroppedSamples, MissingDataError
 from .kitti_raw import KittiRawDepthDataset
 from .kitti_semantic import CITYSCAPES_ID_TO_TRAINID, KittiSemanticDataset
 from .kitti_split import make_kitti_split, parse_split_file, write_split_file
@@ -26,6 +27,8 @@ from .transforms import (
 )
 
 __all__ = [
+    'DroppedSamples',
+    'MissingDataError',
     'KittiRawDepthDataset',
     'KittiSemanticDataset',
     'CityscapesDepthDataset',

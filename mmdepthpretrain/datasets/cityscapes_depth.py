@@ -3,14 +3,14 @@
 import json
 import os
 import os.path as osp
-from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmseg.registry import DATASETS
 
-from .kitti_raw import FrameId, check_frame_ids, log_dropped
+from .dropped_samples import DroppedSamples, DropRecordMixin, check_on_missing
+from .kitti_raw import FrameId, check_frame_ids
 
 __all__ = ['CityscapesDepthDataset', 'load_cityscapes_camera']
 
@@ -58,7 +58,7 @@ def _parse_name(name: str, suffix: str) -> Optional[Tuple[str, int, int, str]]:
 
 
 @DATASETS.register_module()
-class CityscapesDepthDataset(BaseDataset):
+class CityscapesDepthDataset(DropRecordMixin, BaseDataset):
     """Cityscapes frames with sequence neighbours, stereo and disparity depth.
 
     Layout (Cityscapes downloads)::
@@ -88,6 +88,8 @@ class CityscapesDepthDataset(BaseDataset):
         right_img_dir (str): Right image folder. Defaults to 'rightImg8bit_sequence'.
         disp_dir (str): Disparity folder. Defaults to 'disparity'.
         camera_dir (str): Camera json folder. Defaults to 'camera'.
+        on_missing (str): 'warn' (log the samples dropped for missing files, per city) or
+            'error' (fail). Defaults to 'warn'.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -103,14 +105,15 @@ class CityscapesDepthDataset(BaseDataset):
         right_img_dir: str = 'rightImg8bit_sequence',
         disp_dir: str = 'disparity',
         camera_dir: str = 'camera',
+        on_missing: str = 'warn',
         **kwargs,
     ) -> None:
         self.split = split
         self.frame_ids = check_frame_ids(frame_ids)
         self.with_depth = with_depth
         self.dirs = dict(img=img_dir, right=right_img_dir, disp=disp_dir, camera=camera_dir)
-        self.num_dropped = 0
-        self.drop_reasons: Counter = Counter()
+        self.on_missing = check_on_missing(on_missing)
+        self.drops = DroppedSamples()
         super().__init__(data_root=data_root, **kwargs)
 
     def _dir(self, key: str, city: str) -> str:
@@ -146,8 +149,7 @@ class CityscapesDepthDataset(BaseDataset):
         if not osp.isdir(root):
             raise FileNotFoundError(f'Cityscapes image folder not found: {root}')
         cams: Dict = {}
-        reasons: Counter = Counter()
-        examples: list = []
+        drops = self.drops = DroppedSamples()
         data_list: List[dict] = []
         total = 0
         for city in sorted(os.listdir(root)):
@@ -168,11 +170,15 @@ class CityscapesDepthDataset(BaseDataset):
                         right[(p[1], p[2])] = osp.join(rdir, n)
             for seq, frame in sorted(frames):
                 total += 1
-                paths, why = [], None
+                paths, why, gone = [], None, None
                 for f in self.frame_ids:
                     p = right.get((seq, frame)) if f == 's' else frames.get((seq, frame + f))
                     if p is None:
                         why = 'missing right image' if f == 's' else 'missing neighbour'
+                        gone = (osp.join(self._dir('right', city),
+                                         f'{city}_{seq:06d}_{frame:06d}_rightImg8bit.png')
+                                if f == 's' else
+                                osp.join(cdir, f'{city}_{seq:06d}_{frame + f:06d}_leftImg8bit.png'))
                         break
                     paths.append(p)
                 disp = None
@@ -181,10 +187,9 @@ class CityscapesDepthDataset(BaseDataset):
                         self._dir('disp', city), f'{city}_{seq:06d}_{frame:06d}_disparity.png'
                     )
                     if not osp.isfile(disp):
-                        why = 'missing disparity'
+                        why, gone = 'missing disparity', disp
                 if why is not None:
-                    reasons[why] += 1
-                    examples.append(f'{paths[0] if paths else (city, seq, frame)} ({why})')
+                    drops.add(city, why, gone)
                     continue
                 K, baseline = self._camera(cams, city, seq, frame)
                 T = np.eye(4, dtype=np.float32)
@@ -203,12 +208,10 @@ class CityscapesDepthDataset(BaseDataset):
                 if disp is not None:
                     info['depth_map_path'] = disp
                 data_list.append(info)
-        self.drop_reasons = reasons
-        self.num_dropped = sum(reasons.values())
-        log_dropped(type(self).__name__, root, total, reasons, examples)
+        drops.report(type(self).__name__, root, total, self.on_missing)
         if not data_list:
             raise ValueError(
                 f'{type(self).__name__}: no usable sample under {root} '
-                f'({total} frames found, dropped: {dict(reasons)}).'
+                f'({total} frames found, dropped: {dict(drops.reasons)}).'
             )
         return data_list

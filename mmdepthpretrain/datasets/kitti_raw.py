@@ -1,18 +1,18 @@
 """KITTI raw multi-frame dataset for self-supervised (and lidar-supervised) depth."""
 
 import os.path as osp
-from collections import Counter
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
-from mmengine.logging import MMLogger
 from mmseg.registry import DATASETS
 
+from .dropped_samples import DroppedSamples, DropRecordMixin, check_on_missing
 from .kitti_split import (
     IMAGE_EXTS,
     OTHER_SIDE,
     SIDE_TO_CAM,
+    expected_frame_path,
     make_kitti_split,
     parse_split_file,
     resolve_frame,
@@ -37,21 +37,8 @@ def check_frame_ids(frame_ids: Sequence[FrameId]) -> List[FrameId]:
     return [f if f == 's' else int(f) for f in frame_ids]
 
 
-def log_dropped(name: str, source: str, total: int, reasons: Counter, examples: list) -> None:
-    """Log how many samples were dropped while building an index, and why."""
-    if not reasons:
-        return
-    logger = MMLogger.get_current_instance()
-    dropped = sum(reasons.values())
-    detail = ', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))
-    logger.warning(
-        f'{name}: dropped {dropped} of {total} samples from {source} '
-        f'({detail}); first: {"; ".join(examples[:3])}'
-    )
-
-
 @DATASETS.register_module()
-class KittiRawDepthDataset(BaseDataset):
+class KittiRawDepthDataset(DropRecordMixin, BaseDataset):
     """KITTI raw sequences as multi-frame samples for depth pre-training.
 
     Layout (the KITTI raw download, images optionally converted to ``.jpg``)::
@@ -68,7 +55,10 @@ class KittiRawDepthDataset(BaseDataset):
     or, when ``ann_file`` is empty, from every frame of the root whose frames exist
     (see :func:`make_kitti_split`; ``split_cfg`` passes its options). A sample whose
     target, neighbour, other-camera frame or (with ``with_depth``) velodyne scan is
-    missing is dropped when the index is built and counted in the log.
+    missing is dropped when the index is built and reported (one line per drive with its
+    counts and first missing paths; see :class:`DroppedSamples`); frames missing inside a
+    drive of a root without split file are reported the same way. ``on_missing='error'``
+    makes any such drop fatal. ``drops`` keeps the record.
 
     Each data info holds ``img_path``, ``frame_paths`` (aligned with ``frame_ids``),
     ``frame_ids``, ``cam_K`` (4x4 float32 intrinsics of the rectified camera at the
@@ -92,6 +82,8 @@ class KittiRawDepthDataset(BaseDataset):
             ``subset='train'|'val'`` to pick which part. Defaults to None.
         img_exts (Sequence[str]): Image extensions tried in order. Defaults to
             ``('.png', '.jpg', '.jpeg')``.
+        on_missing (str): 'warn' (log what was dropped) or 'error' (fail). Defaults to
+            'warn'.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -105,14 +97,15 @@ class KittiRawDepthDataset(BaseDataset):
         with_depth: bool = False,
         split_cfg: Optional[dict] = None,
         img_exts: Sequence[str] = IMAGE_EXTS,
+        on_missing: str = 'warn',
         **kwargs,
     ) -> None:
         self.frame_ids = check_frame_ids(frame_ids)
         self.with_depth = with_depth
         self.split_cfg = dict(split_cfg or {})
         self.img_exts = tuple(img_exts)
-        self.num_dropped = 0
-        self.drop_reasons: Counter = Counter()
+        self.on_missing = check_on_missing(on_missing)
+        self.drops = DroppedSamples()
         super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
 
     def _calib(self, cache: Dict[str, KittiCalib], date: str) -> KittiCalib:
@@ -124,6 +117,7 @@ class KittiRawDepthDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         """Build the index (see the class docstring)."""
+        drops = self.drops = DroppedSamples()
         if self.ann_file:
             entries = parse_split_file(self.ann_file)
             source = self.ann_file
@@ -131,7 +125,7 @@ class KittiRawDepthDataset(BaseDataset):
             cfg = dict(frame_ids=self.frame_ids)
             cfg.update(self.split_cfg)
             subset = cfg.pop('subset', 'train')
-            entries = make_kitti_split(self.data_root, **cfg)[subset]
+            entries = make_kitti_split(self.data_root, drops=drops, **cfg)[subset]
             source = self.data_root
             if not entries:
                 raise ValueError(
@@ -140,23 +134,18 @@ class KittiRawDepthDataset(BaseDataset):
                 )
         listing: dict = {}
         calibs: Dict[str, KittiCalib] = {}
-        reasons: Counter = Counter()
-        examples: list = []
+        total = len(entries) + len(drops)
         data_list = []
         for folder, idx, side in entries:
             calib = self._calib(calibs, folder.split('/')[0])
-            paths, missing = [], None
+            paths, missing, missing_path = [], None, None
             for f in self.frame_ids:
-                if f == 's':
-                    p = resolve_frame(
-                        self.data_root, folder, idx, OTHER_SIDE[side], listing, self.img_exts
-                    )
-                    why = 'missing other camera'
-                else:
-                    p = resolve_frame(self.data_root, folder, idx + f, side, listing, self.img_exts)
-                    why = 'missing target' if f == 0 else 'missing neighbour'
+                fside, fidx = (OTHER_SIDE[side], idx) if f == 's' else (side, idx + f)
+                p = resolve_frame(self.data_root, folder, fidx, fside, listing, self.img_exts)
                 if p is None:
-                    missing = why
+                    missing = ('missing other camera' if f == 's' else
+                               'missing target' if f == 0 else 'missing neighbour')
+                    missing_path = expected_frame_path(self.data_root, folder, fidx, fside)
                     break
                 paths.append(p)
             velo_path = None
@@ -165,10 +154,9 @@ class KittiRawDepthDataset(BaseDataset):
                     self.data_root, folder, 'velodyne_points', 'data', f'{idx:010d}.bin'
                 )
                 if not osp.isfile(velo_path):
-                    missing = 'missing velodyne'
+                    missing, missing_path = 'missing velodyne', velo_path
             if missing is not None:
-                reasons[missing] += 1
-                examples.append(f'{folder} {idx} {side} ({missing})')
+                drops.add(folder, missing, missing_path)
                 continue
             cam = SIDE_TO_CAM[side]
             info = dict(
@@ -186,13 +174,11 @@ class KittiRawDepthDataset(BaseDataset):
                 info['velo_path'] = velo_path
                 info['T_cam_velo'] = calib.T_cam_velo(cam).astype(np.float32)
             data_list.append(info)
-        self.drop_reasons = reasons
-        self.num_dropped = sum(reasons.values())
-        log_dropped(type(self).__name__, source, len(entries), reasons, examples)
+        drops.report(type(self).__name__, source, total, self.on_missing)
         if not data_list:
             raise ValueError(
                 f'{type(self).__name__}: every sample of {source} was dropped '
-                f'({dict(reasons)}); check data_root={self.data_root!r} and '
+                f'({dict(drops.reasons)}); check data_root={self.data_root!r} and '
                 f'frame_ids={self.frame_ids}.'
             )
         return data_list

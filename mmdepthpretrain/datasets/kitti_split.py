@@ -19,6 +19,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
+from .dropped_samples import DroppedSamples
 from .kitti_utils import list_image_names
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     'SIDE_TO_CAM',
     'parse_split_file',
     'resolve_frame',
+    'expected_frame_path',
     'read_scene_list',
     'read_static_frames',
     'make_kitti_split',
@@ -119,6 +121,12 @@ def resolve_frame(
     return None
 
 
+def expected_frame_path(data_root: str, folder: str, frame_index: int, side: str,
+                        ext: str = IMAGE_EXTS[0]) -> str:
+    """Where a frame would be (for messages about a missing one)."""
+    return osp.join(image_dir(data_root, folder, side), f'{frame_index:010d}{ext}')
+
+
 def read_scene_list(path_or_list: Union[str, Iterable[str], None]) -> Set[str]:
     """Drive names to exclude (e.g. the Eigen test scenes).
 
@@ -188,6 +196,7 @@ def make_kitti_split(
     val_ratio: float = 0.0,
     seed: int = 0,
     include_scenes: Union[str, Iterable[str], None] = None,
+    drops: Optional[DroppedSamples] = None,
 ) -> Dict[str, List[SplitEntry]]:
     """Generate a split from a KITTI raw root.
 
@@ -195,6 +204,11 @@ def make_kitti_split(
     the other camera's frame exist; drops drives in ``exclude_scenes`` and frames in
     ``static_frames``. With ``val_ratio > 0`` a seeded random fraction of the kept
     samples forms the validation list.
+
+    A frame whose neighbour lies before the first or after the last frame of its drive is
+    the sequence's edge and is left out silently. A frame missing *inside* a drive (a gap in
+    the numbering) is a broken download: the samples it removes (its own and its
+    neighbours') are recorded in ``drops`` with the missing paths.
 
     Args:
         data_root (str): KITTI raw root (``<date>/<drive>/image_0X/data``).
@@ -208,6 +222,8 @@ def make_kitti_split(
         seed (int): Seed of the train/val shuffle. Defaults to 0.
         include_scenes (str | Iterable[str], optional): If given, only these drives
             (file or list). Defaults to None.
+        drops (DroppedSamples, optional): Receives the samples lost to missing frames,
+            by drive. Defaults to None.
 
     Returns:
         dict: ``{'train': [...], 'val': [...]}`` lists of (folder, index, side).
@@ -232,17 +248,32 @@ def make_kitti_split(
                     if osp.splitext(n)[1] in IMAGE_EXTS and osp.splitext(n)[0].isdigit()
                 }
             )
-            for idx in indices:
+            first, last = (indices[0], indices[-1]) if indices else (0, -1)
+            present = set(indices)
+            for idx in range(first, last + 1):
                 if (key, idx) in static:
                     continue
-                if any(
-                    resolve_frame(data_root, folder, idx + o, side, cache) is None for o in offsets
-                ):
+                if idx not in present:
+                    if drops is not None:
+                        drops.add(folder, 'missing frame', expected_frame_path(
+                            data_root, folder, idx, side))
+                    continue
+                needed = [idx + o for o in offsets if first <= idx + o <= last]
+                if len(needed) < len(offsets):
+                    continue  # the drive's first or last frames: no neighbour by design
+                gone = [i for i in needed if i not in present]
+                if gone:
+                    if drops is not None:
+                        drops.add(folder, 'missing neighbour',
+                                  expected_frame_path(data_root, folder, gone[0], side))
                     continue
                 if (
                     use_stereo
                     and resolve_frame(data_root, folder, idx, OTHER_SIDE[side], cache) is None
                 ):
+                    if drops is not None:
+                        drops.add(folder, 'missing other camera', expected_frame_path(
+                            data_root, folder, idx, OTHER_SIDE[side]))
                     continue
                 samples.append((folder, idx, side))
     n_val = int(round(len(samples) * val_ratio))

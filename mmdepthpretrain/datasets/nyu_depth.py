@@ -2,14 +2,13 @@
 
 import os
 import os.path as osp
-from collections import Counter
 from typing import List, Optional, Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmseg.registry import DATASETS
 
-from .kitti_raw import log_dropped
+from .dropped_samples import DroppedSamples, DropRecordMixin, check_on_missing
 
 __all__ = ['NYUDepthDataset', 'NYU_KINECT_K']
 
@@ -30,7 +29,7 @@ def _k4(K: Sequence[Sequence[float]]) -> np.ndarray:
 
 
 @DATASETS.register_module()
-class NYUDepthDataset(BaseDataset):
+class NYUDepthDataset(DropRecordMixin, BaseDataset):
     """RGB images with dense depth for supervised depth pre-training.
 
     Two ways to list samples:
@@ -68,6 +67,8 @@ class NYUDepthDataset(BaseDataset):
         intrinsics_file (str, optional): Text file with a 3x3/4x4 intrinsics matrix
             at ``cam_K_size``, relative to ``data_root``; overrides ``cam_K``.
             Defaults to None.
+        on_missing (str): 'warn' (log the pairs dropped for a missing image or depth map)
+            or 'error' (fail). Defaults to 'warn'.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -85,6 +86,7 @@ class NYUDepthDataset(BaseDataset):
         cam_K: Sequence[Sequence[float]] = NYU_KINECT_K,
         cam_K_size: Sequence[int] = (640, 480),
         intrinsics_file: Optional[str] = None,
+        on_missing: str = 'warn',
         **kwargs,
     ) -> None:
         if data_prefix is None:
@@ -96,6 +98,8 @@ class NYUDepthDataset(BaseDataset):
         self.cam_K_size = (int(cam_K_size[0]), int(cam_K_size[1]))
         self.list_prefix = list_prefix
         self.intrinsics_file = intrinsics_file
+        self.on_missing = check_on_missing(on_missing)
+        self.drops = DroppedSamples()
         super().__init__(ann_file=ann_file, data_root=data_root, data_prefix=data_prefix, **kwargs)
 
     def _intrinsics(self) -> np.ndarray:
@@ -150,14 +154,13 @@ class NYUDepthDataset(BaseDataset):
         """Build the index (see the class docstring)."""
         K = self._intrinsics()
         pairs = self._pairs()
-        reasons: Counter = Counter()
-        examples = []
+        drops = self.drops = DroppedSamples()
         data_list = []
         for rgb, depth in pairs:
             if not osp.isfile(rgb) or not osp.isfile(depth):
-                why = 'missing image' if not osp.isfile(rgb) else 'missing depth'
-                reasons[why] += 1
-                examples.append(f'{rgb} ({why})')
+                why, gone = (('missing image', rgb) if not osp.isfile(rgb) else
+                             ('missing depth', depth))
+                drops.add(osp.dirname(gone), why, gone)
                 continue
             data_list.append(
                 dict(
@@ -170,13 +173,9 @@ class NYUDepthDataset(BaseDataset):
                     frame_ids=[0],
                 )
             )
-        log_dropped(
-            type(self).__name__,
-            self.ann_file or self.data_prefix['img_path'],
-            len(pairs),
-            reasons,
-            examples,
-        )
+        drops.report(type(self).__name__, self.ann_file or self.data_prefix['img_path'],
+                     len(pairs), self.on_missing)
         if not data_list:
-            raise ValueError(f'{type(self).__name__}: every pair was dropped ({dict(reasons)}).')
+            raise ValueError(
+                f'{type(self).__name__}: every pair was dropped ({dict(drops.reasons)}).')
         return data_list

@@ -12,6 +12,7 @@ from mmengine.registry import init_default_scope
 
 from mmdepthpretrain.datasets import (
     KittiRawDepthDataset,
+    MissingDataError,
     load_kitti_calib,
     load_velodyne_points,
     make_kitti_split,
@@ -141,6 +142,39 @@ def test_missing_neighbour_dropped_and_counted(tiny, tmp_path):
     # every kept sample loads: nothing missing mid-epoch
     out = PackMultiFrameInputs()(LoadMultiFrameImages()(ds.get_data_info(0)))
     assert tuple(out['inputs'].shape) == (4, 3, kt.H, kt.W)
+
+
+def test_frame_missing_inside_a_drive_is_reported_per_drive(tmp_path):
+    root = str(tmp_path)
+    kt.make_kitti_tiny(root, num_frames=6, velodyne=False)
+    gone = osp.join(root, kt.FOLDER, 'image_02', 'data', '0000000003.png')
+    os.remove(gone)
+    logger = MMLogger.get_current_instance()
+    cap = _Capture()
+    logger.addHandler(cap)
+    try:
+        ds = KittiRawDepthDataset(data_root=root, frame_ids=[0, -1, 1],
+                                  split_cfg=dict(sides=('l',)))
+    finally:
+        logger.removeHandler(cap)
+    # frames 1..4 have both neighbours; 3 is gone, 2 and 4 need it: only 1 is left
+    assert [ds.get_data_info(i)['frame_index'] for i in range(len(ds))] == [1]
+    assert ds.num_dropped == 3
+    assert ds.drop_reasons == {'missing frame': 1, 'missing neighbour': 2}
+    summary = [m for m in cap.messages if 'dropped 3 of 4' in m]
+    drive = [m for m in cap.messages if m.strip().startswith(f'{kt.FOLDER}:')]
+    assert len(summary) == 1 and root in summary[0]
+    assert len(drive) == 1 and '3 dropped' in drive[0] and gone in drive[0]
+    with pytest.raises(MissingDataError) as e:
+        KittiRawDepthDataset(data_root=root, frame_ids=[0, -1, 1],
+                             split_cfg=dict(sides=('l',)), on_missing='error')
+    assert gone in str(e.value) and "on_missing='warn'" in str(e.value)
+    with pytest.raises(ValueError, match='on_missing'):
+        KittiRawDepthDataset(data_root=root, on_missing='skip')
+    # the split tool says the same on stderr and still writes the split
+    tool = runpy.run_path(osp.join(REPO, 'tools', 'misc', 'make_kitti_split.py'))
+    assert tool['main']([root, '--out-dir', str(tmp_path / 'out'), '--sides', 'l']) == 0
+    assert len(parse_split_file(str(tmp_path / 'out' / 'train_files.txt'))) == 1
 
 
 def test_missing_calib_names_path(tmp_path):

@@ -41,9 +41,11 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmdepthpretrain.datasets.dropped_samples import DroppedSamples
     from mmdepthpretrain.datasets.kitti_split import make_kitti_split, write_split_file
 
     frame_ids = [f if f == 's' else int(f) for f in args.frame_ids]
+    drops = DroppedSamples()
     try:
         split = make_kitti_split(
             args.data_root,
@@ -54,6 +56,7 @@ def main(argv=None) -> int:
             val_ratio=args.val_ratio,
             seed=args.seed,
             include_scenes=args.include_scenes,
+            drops=drops,
         )
     except (FileNotFoundError, ValueError) as e:
         print(f'make_kitti_split: {e}', file=sys.stderr)
@@ -61,6 +64,9 @@ def main(argv=None) -> int:
     if not split['train'] and not split['val']:
         print(f'make_kitti_split: no usable frame under {args.data_root}', file=sys.stderr)
         return 1
+    total = len(split['train']) + len(split['val']) + len(drops)
+    for line in drops.lines('make_kitti_split', args.data_root, total):
+        print(line, file=sys.stderr)
     for name in ('train', 'val'):
         if name == 'val' and not split['val']:
             continue
