@@ -13,7 +13,6 @@ from .common import (
                      resnet_info,
                      unwrap_state_dict,
 )
-from .pretrain_to_seg import SEG_MODES, pretrain_to_seg
 from .depth_to_semantic import depth_to_semantic_to_ours, find_depth_to_semantic_files
 from .io import OutputError, check_destination, load_converted, load_source, save_converted
 from .monodepth2 import (
@@ -22,6 +21,7 @@ from .monodepth2 import (
                      monodepth2_pose_decoder_to_ours,
                      monodepth2_to_ours,
 )
+from .pretrain_to_seg import SEG_MODES, pretrain_to_seg
 from .torchvision_resnet import expand_conv1, torchvision_resnet_to_encoder
 
 __all__ = [

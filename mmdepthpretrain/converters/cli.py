@@ -25,13 +25,21 @@ __all__ = ['add_common_args', 'build_model_from_config', 'finish', 'one_line_err
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Add ``--config``, ``--overwrite`` and ``--verbose``."""
-    parser.add_argument('--config', help='config of the model the weights are for: the '
+    parser.add_argument('--config', type=_existing_config,
+                        help='config of the model the weights are for: the '
                         'report then lists its fresh keys exactly, and keys or shapes that '
                         'do not fit it are an error')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace DST if it exists (never an input file)')
     parser.add_argument('--verbose', action='store_true',
                         help='list every key instead of grouping them by module')
+
+
+def _existing_config(path: str) -> str:
+    """argparse type of ``--config``: a missing file fails before anything is loaded."""
+    if not osp.isfile(osp.expanduser(path)):
+        raise argparse.ArgumentTypeError(f'config file not found: {path}')
+    return osp.expanduser(path)
 
 
 def build_model_from_config(path: str) -> nn.Module:

@@ -6,7 +6,9 @@ also reads ``.safetensors``). Outputs are an mmengine-style checkpoint
 they load under ``weights_only=True``; a destination ending in ``.safetensors`` gets the
 tensors with the meta as JSON metadata. Files are written to a temporary file in the
 destination folder and renamed, so a failed write never leaves a partial checkpoint, and
-a destination that is one of the inputs is refused.
+a destination that is one of the inputs is refused. The destination is checked (not an
+input, not existing unless overwriting, its folder writable) before anything is loaded; the
+written file gets the mode the user's umask gives, like any file the user creates.
 """
 from __future__ import annotations
 
@@ -71,7 +73,26 @@ def check_destination(dst: str, inputs: Iterable[str] = (), overwrite: bool = Fa
                           'or .safetensors')
     if osp.exists(dst) and not overwrite:
         raise OutputError(f'destination {dst} exists; pass --overwrite to replace it')
+    _check_writable_folder(dst)
     return dst
+
+
+def _check_writable_folder(dst: str) -> None:
+    """Fail early when the destination's folder cannot be made or written."""
+    folder = osp.dirname(osp.abspath(dst))
+    probe = folder
+    while not osp.exists(probe):
+        probe = osp.dirname(probe)
+    if not osp.isdir(probe):
+        raise OutputError(f'cannot write {dst}: {probe} is a file, not a folder')
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f'cannot write {dst}: no write permission in {probe}')
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def save_converted(state_dict: Mapping[str, Tensor], dst: str,
@@ -88,10 +109,16 @@ def save_converted(state_dict: Mapping[str, Tensor], dst: str,
     """
     meta = dict(meta or {})
     folder = osp.dirname(osp.abspath(dst))
-    os.makedirs(folder, exist_ok=True)
     tensors = {k: v.detach().contiguous() for k, v in state_dict.items()}
-    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(dst) + '.', suffix='.tmp', dir=folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(dst) + '.', suffix='.tmp',
+                                   dir=folder)
+    except OSError as exc:
+        raise OutputError(f'cannot write {dst}: {exc.strerror or exc}') from None
     os.close(fd)
+    # mkstemp creates the file private (0600); a checkpoint gets the user's usual mode
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         if dst.endswith('.safetensors'):
             from safetensors.torch import save_file
@@ -100,6 +127,8 @@ def save_converted(state_dict: Mapping[str, Tensor], dst: str,
         else:
             torch.save(dict(meta=meta, state_dict=tensors), tmp)
         os.replace(tmp, dst)
+    except OSError as exc:
+        raise OutputError(f'cannot write {dst}: {exc.strerror or exc}') from None
     finally:
         if osp.exists(tmp):
             os.remove(tmp)

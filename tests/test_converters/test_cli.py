@@ -96,3 +96,44 @@ def test_missing_input_is_one_line_without_traceback(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert lines == [f'pretrain_to_seg.py: error: source checkpoint not found: '
                      f'{tmp_path / "nope.pth"}']
+
+
+def test_destination_problems_are_found_before_loading(tmp_path, capsys):
+    # the source is not even a checkpoint: a destination problem must be reported first
+    src = tmp_path / 'not_a_checkpoint.pth'
+    src.write_bytes(b'\x00' * 64)
+    taken = tmp_path / 'taken.pth'
+    taken.write_bytes(b'keep')
+    assert run_main('pretrain_to_seg', [str(src), str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert f'destination {taken} exists' in err and taken.read_bytes() == b'keep'
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('')
+    dst = blocker / 'sub' / 'out.pth'
+    assert run_main('pretrain_to_seg', [str(src), str(dst)]) == 2
+    err = capsys.readouterr().err
+    assert f'cannot write {dst}' in err and f'{blocker} is a file' in err
+    assert 'Traceback' not in err and '.tmp' not in err
+    missing_cfg = tmp_path / 'nope.py'
+    assert run_main('pretrain_to_seg', [str(src), str(tmp_path / 'x.pth'), '--config',
+                                        str(missing_cfg)]) == 2
+    assert f'config file not found: {missing_cfg}' in capsys.readouterr().err
+
+
+def test_written_checkpoint_follows_the_umask(tmp_path):
+    from mmdepthpretrain.converters.io import OutputError, save_converted
+    old = os.umask(0o027)
+    try:
+        save_converted({'w': torch.ones(1)}, str(tmp_path / 'a.pth'))
+    finally:
+        os.umask(old)
+    assert (os.stat(tmp_path / 'a.pth').st_mode & 0o777) == 0o640
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    try:
+        save_converted({'w': torch.ones(1)}, str(blocker / 'b.pth'))
+    except OutputError as exc:
+        assert str(exc).startswith(f'cannot write {blocker / "b.pth"}')
+    else:
+        raise AssertionError('writing below a file must fail')
+    assert sorted(os.listdir(tmp_path)) == ['a.pth', 'file']

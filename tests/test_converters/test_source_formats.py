@@ -9,12 +9,12 @@ import torchvision
 from mmdepthpretrain.converters import (
     MONODEPTH2_NORMALISATION,
     ConversionError,
-    pretrain_to_seg,
     depth_to_semantic_to_ours,
     find_depth_to_semantic_files,
     load_converted,
     load_source,
     monodepth2_to_ours,
+    pretrain_to_seg,
     torchvision_resnet_to_encoder,
 )
 from mmdepthpretrain.models import DepthResNet, DisparityHead, PoseDecoder

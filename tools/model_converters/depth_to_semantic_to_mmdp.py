@@ -20,10 +20,10 @@ import sys
 from mmdepthpretrain.converters import (
     ConversionError,
     check_destination,
-    pretrain_to_seg,
     depth_to_semantic_to_ours,
     find_depth_to_semantic_files,
     load_source,
+    pretrain_to_seg,
 )
 from mmdepthpretrain.converters.cli import add_common_args, finish, one_line_errors
 

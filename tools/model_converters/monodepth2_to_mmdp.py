@@ -19,10 +19,10 @@ import sys
 
 from mmdepthpretrain.converters import (
     check_destination,
-    pretrain_to_seg,
     find_monodepth2_files,
     load_source,
     monodepth2_to_ours,
+    pretrain_to_seg,
 )
 from mmdepthpretrain.converters.cli import add_common_args, finish, one_line_errors, protected_files
 from mmdepthpretrain.converters.monodepth2 import MONODEPTH2_FILES

@@ -13,7 +13,7 @@ encoder only. The pose branch and the pre-training output layer are dropped.
 import argparse
 import sys
 
-from mmdepthpretrain.converters import check_destination, pretrain_to_seg, load_source
+from mmdepthpretrain.converters import check_destination, load_source, pretrain_to_seg
 from mmdepthpretrain.converters.cli import add_common_args, finish, one_line_errors, require_file
 
 PROG = 'pretrain_to_seg.py'
