@@ -2,6 +2,7 @@
 
 from .autocast_optim_wrapper import AutocastOptimWrapper
 from .hooks import DepthVisualizationHook, FlowVisualizationHook, ReconstructionVisualizationHook
+from .layer_decay_optim_constructor import LayerDecayOptimWrapperConstructor, vit_layer_id
 from .optim_constructor import FrozenAwareOptimWrapperConstructor
 
 __all__ = [
@@ -10,4 +11,6 @@ __all__ = [
     'FlowVisualizationHook',
     'ReconstructionVisualizationHook',
     'FrozenAwareOptimWrapperConstructor',
+    'LayerDecayOptimWrapperConstructor',
+    'vit_layer_id',
 ]
