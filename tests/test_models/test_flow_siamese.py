@@ -19,7 +19,6 @@ from mmdepthpretrain.datasets.transforms.flow_loading import (  # noqa: F401 (re
     read_kitti_flow_png,
 )
 from mmdepthpretrain.engine import FlowVisualizationHook
-from mmdepthpretrain.visualization import flow_to_color
 from mmdepthpretrain.evaluation.metrics.flow_metric import FlowEPEMetric, resize_flow
 from mmdepthpretrain.models.backbones import DepthResNet
 from mmdepthpretrain.models.decode_heads.flow_head import FlowHead
@@ -30,6 +29,7 @@ from mmdepthpretrain.models.losses.flow_loss import (
     flow_warp,
 )
 from mmdepthpretrain.models.pretrainers.flow_siamese import FlowSiameseEstimator
+from mmdepthpretrain.visualization import flow_to_color
 
 from .utils import TINY_CHANNELS, make_batch
 

@@ -37,5 +37,6 @@ class FlowVisualizationHook(DepthVisualizationHook):
         max_flow = max(float(np.hypot(f[0], f[1]).max()) for f, _ in flows)
         rows = [image]
         for f, valid in flows:
-            rows.append(resize_nearest(flow_to_color(f, max_flow=max_flow, valid=valid), image.shape))
+            colour = flow_to_color(f, max_flow=max_flow, valid=valid)
+            rows.append(resize_nearest(colour, image.shape))
         return rows
