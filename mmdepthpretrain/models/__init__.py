@@ -5,6 +5,7 @@ from .data_preprocessor import MultiFrameDataPreProcessor
 from .decode_heads import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
 from .pretrainers import *  # noqa: F401,F403
 
 __all__ = ['MultiFrameDataPreProcessor']
