@@ -2,11 +2,10 @@
 
 from .depth_loss import MaskedL1DepthLoss, masked_l1_depth
 from .flow_loss import (
-                        FlowPhotometricLoss,
-                        FlowSmoothnessLoss,
-                        flow_photometric_error,
-                        flow_warp,
-                        scale_weight,
+    FlowPhotometricLoss,
+    FlowSmoothnessLoss,
+    flow_photometric_error,
+    scale_weight,
 )
 from .photometric_loss import PhotometricReprojectionLoss, photometric_error, reprojection_loss
 from .reconstruction_loss import MaskedReconstructionLoss, masked_l1_reconstruction
@@ -23,7 +22,6 @@ __all__ = [
     'FlowPhotometricLoss',
     'FlowSmoothnessLoss',
     'flow_photometric_error',
-    'flow_warp',
     'scale_weight',
     'MaskedReconstructionLoss',
     'masked_l1_reconstruction',

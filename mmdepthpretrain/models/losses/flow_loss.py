@@ -1,16 +1,13 @@
-"""Optical-flow warping, photometric and smoothness losses of the siamese flow baseline.
+"""Photometric and smoothness losses of the siamese optical-flow baseline.
 
-Warp direction (backward warping): with ``flow`` defined on the pixel grid of a target
-frame and pointing into a source frame, the source sampled at ``p + flow(p)`` reconstructs
-the target, ``x_hat_tgt(p) = x_src(p + flow(p))``. For the forward flow ``t -> t+1``
-(the direction of the KITTI flow benchmark and of the synthetic world's ground truth) the
-target is frame ``t`` and the source frame ``t+1``.
+The source frame is backward-warped with the flow by
+:func:`~mmdepthpretrain.models.utils.geometry.flow_warp` (the warp direction is stated
+there).
 """
 
 import math
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
@@ -21,7 +18,6 @@ from ..utils.ssim import ssim_dissimilarity
 from .smoothness_loss import edge_aware_smoothness
 
 __all__ = [
-    'flow_warp',
     'flow_photometric_error',
     'FlowPhotometricLoss',
     'FlowSmoothnessLoss',
@@ -32,45 +28,6 @@ __all__ = [
 def scale_weight(scale: int) -> float:
     """Weight ``1 / 2^r`` of decoder scale ``r`` (Lao et al., appendix B.3)."""
     return 1.0 / 2**scale
-
-
-@full_precision
-def flow_warp(
-    src: Tensor, flow: Tensor, return_mask: bool = False
-) -> Union[Tensor, Tuple[Tensor, Tensor]]:
-    """Backward-warp ``src`` with a pixel flow: ``out(p) = src(p + flow(p))``.
-
-    Bilinear sampling with ``align_corners=True`` (pixel centres at integers, the package
-    convention) and border padding.
-
-    Args:
-        src (Tensor): ``(B, C, H, W)`` image to sample.
-        flow (Tensor): ``(B, 2, H, W)`` displacement ``(u, v)`` in pixels, defined on the
-            output grid.
-        return_mask (bool): Also return a ``(B, 1, H, W)`` bool mask of pixels whose
-            sampling point lies inside the image area. Defaults to False.
-
-    Returns:
-        Tensor | tuple[Tensor, Tensor]: warped ``(B, C, H, W)`` (and the mask).
-    """
-    b, _, h, w = flow.shape
-    v, u = torch.meshgrid(
-        torch.arange(h, dtype=flow.dtype, device=flow.device),
-        torch.arange(w, dtype=flow.dtype, device=flow.device),
-        indexing='ij',
-    )
-    x = u + flow[:, 0]
-    y = v + flow[:, 1]
-    gx = 2.0 * x / max(w - 1, 1) - 1.0
-    gy = 2.0 * y / max(h - 1, 1) - 1.0
-    grid = torch.stack([gx, gy], dim=-1)
-    out = F.grid_sample(
-        src, grid.to(src.dtype), mode='bilinear', padding_mode='border', align_corners=True
-    )
-    if not return_mask:
-        return out
-    inside = (x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)
-    return out, inside.unsqueeze(1)
 
 
 @full_precision
