@@ -115,9 +115,8 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
                          K=(B, 4, 4), inv_K=(B, 4, 4), stereo_T=(B, 4, 4)),
              data_samples=the samples, on the device)
 
-    When the samples carry ``aug_imgs`` (jitter done by the loader), those are used as the
-    network input instead of the on-device jitter. ``K``/``inv_K`` are omitted when the
-    samples have no ``cam_K``; ``stereo_T`` defaults to identity.
+    ``K``/``inv_K`` are omitted when the samples have no ``cam_K``; ``stereo_T`` defaults
+    to identity.
 
     Args:
         mean (Sequence[float]): Per-channel mean in 0-255 units. Defaults to (0, 0, 0).
@@ -209,10 +208,7 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
         is_uint8 = inputs.dtype == torch.uint8
         imgs = inputs.float() / 255.0 if is_uint8 else inputs.float()
         b, f, _, h, w = imgs.shape
-        if samples and all('aug_imgs' in s for s in samples):
-            aug = torch.stack([s.aug_imgs.data for s in samples]).reshape(b, f, 3, h, w)
-            aug = aug.float() / 255.0 if aug.dtype == torch.uint8 else aug.float()
-        elif training and self.jitter_cfg is not None:
+        if training and self.jitter_cfg is not None:
             aug = color_jitter(imgs, **self.jitter_cfg)
         else:
             aug = imgs

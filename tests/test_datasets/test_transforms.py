@@ -11,7 +11,6 @@ from mmengine.registry import init_default_scope
 from mmdepthpretrain.datasets import KittiRawDepthDataset
 from mmdepthpretrain.datasets.transforms import (
     LoadDepthMap,
-    MultiFrameColorJitter,
     MultiFrameRandomCrop,
     MultiFrameRandomFlip,
     MultiFrameResize,
@@ -195,17 +194,25 @@ def test_pack_format(tiny):
 
 
 def test_color_jitter_shared_and_input_only():
+    """Packed frames stay unaugmented; the preprocessor jitters the network copy only."""
+    from mmdepthpretrain.models import MultiFrameDataPreProcessor
+
     rng = np.random.default_rng(0)
     base = rng.integers(0, 256, (8, 10, 3), dtype=np.uint8)
-    res = dict(imgs=[base.copy(), base.copy()])
-    np.random.seed(3)
-    out = MultiFrameColorJitter(brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1)(res)
-    assert np.array_equal(out['imgs'][0], base)  # the loss keeps the unaugmented frames
-    assert np.array_equal(out['aug_imgs'][0], out['aug_imgs'][1])  # same draw for frames
-    assert not np.array_equal(out['aug_imgs'][0], base)
     K = np.eye(4, dtype=np.float32)
-    packed = PackMultiFrameInputs()(dict(out, cam_K=K))
-    assert packed['data_samples'].aug_imgs.data.shape == (6, 8, 10)
+    packed = PackMultiFrameInputs()(dict(imgs=[base.copy(), base.copy()], cam_K=K))
+    sample = packed['data_samples']
+    assert set(sample.keys()) == set()  # frames only: no ground truth, no image copies
+    assert torch.equal(packed['inputs'][0], torch.from_numpy(base).permute(2, 0, 1))
+    pre = MultiFrameDataPreProcessor(
+        color_jitter=dict(brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1, prob=1.0)
+    )
+    torch.manual_seed(3)
+    out = pre(dict(inputs=[packed['inputs']], data_samples=[sample]), training=True)['inputs']
+    unaugmented = packed['inputs'].float()[None] / 255
+    assert torch.equal(out['imgs'], unaugmented)  # the loss keeps the unaugmented frames
+    assert torch.allclose(out['aug'][:, 0], out['aug'][:, 1])  # same draw for frames
+    assert not torch.allclose(out['aug'], unaugmented, atol=1e-3)
 
 
 def test_cityscapes_disparity_to_depth(tmp_path):

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 import torch
 import torchvision.transforms.functional as TF
-from mmengine.structures import PixelData
 
 from mmdepthpretrain.models import MultiFrameDataPreProcessor
 from mmdepthpretrain.models.data_preprocessor import color_jitter
@@ -76,12 +75,60 @@ def test_training_jitter_feeds_only_the_network_copy():
         MultiFrameDataPreProcessor(color_jitter=dict(gamma=0.1))
 
 
-def test_loader_jittered_copies_are_used_when_present():
-    batch = make_batch(batch_size=1, frame_ids=(0, 1), height=4, width=6)
-    aug = torch.full((6, 4, 6), 51, dtype=torch.uint8)
-    batch['data_samples'][0].aug_imgs = PixelData(data=aug)
-    out = MultiFrameDataPreProcessor()(batch, training=True)['inputs']
-    assert torch.allclose(out['aug'], torch.full((1, 2, 3, 4, 6), 0.2))
+def test_jitter_defaults_are_monodepth2s():
+    pre = MultiFrameDataPreProcessor(color_jitter=dict())
+    assert pre.jitter_cfg == dict(
+        brightness=(0.8, 1.2),
+        contrast=(0.8, 1.2),
+        saturation=(0.8, 1.2),
+        hue=(-0.1, 0.1),
+        prob=0.5,
+    )
+    # numbers are symmetric ranges around 1 (around 0 for hue); ranges pass through
+    pre = MultiFrameDataPreProcessor(color_jitter=dict(brightness=0.4, hue=(0.0, 0.05), prob=1))
+    assert pre.jitter_cfg['brightness'] == pytest.approx((0.6, 1.4))
+    assert pre.jitter_cfg['hue'] == (0.0, 0.05) and pre.jitter_cfg['prob'] == 1.0
+    assert MultiFrameDataPreProcessor().jitter_cfg is None
+
+
+def test_preprocessor_jitter_is_shared_by_frames_and_feeds_only_the_network():
+    # identical frames in every sample: after jitter they stay identical to each other,
+    # differ from the unaugmented frames the losses see, and are then normalised
+    batch = make_batch(batch_size=3, frame_ids=(0, -1, 1), height=6, width=8)
+    for i, x in enumerate(batch['inputs']):
+        batch['inputs'][i] = x[:1].expand_as(x).contiguous()
+    raw = torch.stack(batch['inputs']).float() / 255
+    pre = MultiFrameDataPreProcessor(
+        mean=(10, 20, 30), std=(50, 60, 70), color_jitter=dict(prob=1.0)
+    )
+    torch.manual_seed(0)
+    out = pre(batch, training=True)['inputs']
+    assert torch.equal(out['imgs'], raw)  # losses: unaugmented, exactly
+    scale = torch.tensor([255 / 50, 255 / 60, 255 / 70]).view(1, 1, 3, 1, 1)
+    shift = torch.tensor([10 / 50, 20 / 60, 30 / 70]).view(1, 1, 3, 1, 1)
+    jittered = (out['aug'] + shift) / scale  # undo the normalisation
+    assert jittered.min() >= -1e-5 and jittered.max() <= 1 + 1e-5
+    for f in (1, 2):
+        assert torch.allclose(jittered[:, f], jittered[:, 0], atol=1e-6)
+    for i in range(3):
+        assert not torch.allclose(jittered[i, 0], raw[i, 0], atol=1e-3)
+    # the same seed draws the same jitter; evaluation never jitters
+    torch.manual_seed(0)
+    assert torch.equal(pre(batch, training=True)['inputs']['aug'], out['aug'])
+    val = pre(batch, training=False)['inputs']
+    assert torch.allclose((val['aug'] + shift) / scale, raw, atol=1e-5)
+
+
+def test_jitter_probability_selects_whole_samples():
+    torch.manual_seed(5)
+    x = torch.rand(64, 2, 3, 4, 5)
+    g = torch.Generator().manual_seed(0)
+    got = color_jitter(x, prob=0.5, generator=g)
+    changed = (got - x).abs().flatten(1).amax(dim=1) > 0
+    assert 10 < int(changed.sum()) < 54  # about half the samples
+    assert torch.equal(got[~changed], x[~changed])  # the others are untouched
+    g = torch.Generator().manual_seed(0)
+    assert torch.equal(color_jitter(x, prob=0.5, generator=g), got)  # repeatable
 
 
 def test_mismatched_sizes_fail_clearly():

@@ -7,8 +7,8 @@ import torch
 from mmdepthpretrain.models.utils.geometry import (
     axis_angle_to_matrix,
     backproject,
-    depth_to_disp,
     disp_to_depth,
+    flow_warp,
     invert_pose,
     pose_vec_to_matrix,
     project,
@@ -156,7 +156,8 @@ def test_disp_to_depth_formula_and_clamping():
     assert depth.min() >= 0.1 - 1e-6 and depth.max() <= 100.0 + 1e-3
     assert torch.allclose(depth[:2], torch.tensor([100.0, 0.1]))
     assert torch.isclose(depth[2], torch.tensor(1 / (0.01 + (10 - 0.01) * 0.5)))
-    assert torch.allclose(depth_to_disp(depth[:3], 0.1, 100.0), disp[:3], atol=1e-6)
+    # depth decreases with disparity, between the two ends
+    assert (depth[2] < depth[0]) and (depth[2] > depth[1])
     with pytest.raises(ValueError, match='min_depth'):
         disp_to_depth(disp, 0.0, 10.0)
 
@@ -190,8 +191,48 @@ def test_ssim_matches_reference_and_is_zero_on_identical():
     assert out.shape == xs.shape and out[:, 0].abs().max() < 1e-6
 
 
+def test_flow_warp_direction_and_mask():
+    src = torch.rand(1, 3, 6, 10)
+    # target(p) = src(p + (2, 1)): constant forward flow (2, 1) reconstructs it
+    target = torch.zeros_like(src)
+    target[..., :5, :8] = src[..., 1:, 2:]
+    flow = torch.zeros(1, 2, 6, 10)
+    flow[:, 0], flow[:, 1] = 2.0, 1.0
+    out, inside = flow_warp(src, flow, return_mask=True)
+    assert torch.allclose(out[..., :5, :8], target[..., :5, :8], atol=1e-6)
+    assert inside[0, 0, :5, :8].all() and not inside[0, 0, :, 9].any()
+    # a half-pixel shift interpolates linearly between neighbours
+    flow_half = torch.zeros(1, 2, 6, 10)
+    flow_half[:, 0] = 0.5
+    half = flow_warp(src, flow_half)
+    assert torch.allclose(half[..., :9], 0.5 * (src[..., :9] + src[..., 1:]), atol=1e-6)
+    # zero flow is the identity, and the mask then covers the whole image
+    same, inside = flow_warp(src, torch.zeros(1, 2, 6, 10), return_mask=True)
+    assert torch.allclose(same, src, atol=1e-6) and inside.all()
+
+
+def test_flow_warp_with_the_depth_induced_flow_equals_depth_warp():
+    # both warps share one pixel -> grid normalisation: the flow that moves every target
+    # pixel to its projection in the source gives the depth warp's image and mask
+    torch.manual_seed(2)
+    b, h, w = 2, 9, 14
+    src = torch.rand(b, 3, h, w)
+    depth = torch.rand(b, 1, h, w) * 4 + 2
+    K = make_K(b, fx=12, fy=12, cx=6.5, cy=4.0)
+    T = pose_vec_to_matrix(torch.randn(b, 3) * 0.05, torch.randn(b, 3) * 0.3)
+    inv_K = torch.linalg.inv(K)
+    ref, ref_mask = warp_image(src, depth, K, inv_K, T, return_mask=True)
+    cam = (K @ T)[:, :3] @ backproject(depth, inv_K)  # (B, 3, H * W)
+    pix = (cam[:, :2] / cam[:, 2:3]).reshape(b, 2, h, w)
+    v, u = torch.meshgrid(torch.arange(h * 1.0), torch.arange(w * 1.0), indexing='ij')
+    flow = pix - torch.stack([u, v])
+    out, mask = flow_warp(src, flow, return_mask=True)
+    assert torch.allclose(out, ref, atol=1e-5)
+    assert (cam[:, 2] > 0).all() and torch.equal(mask, ref_mask)
+    assert not mask.all() and mask.any()  # some pixels leave the image, most stay
+
+
 def test_geometry_and_losses_keep_float32_under_mixed_precision():
-    from mmdepthpretrain.models.losses.flow_loss import flow_warp
     from mmdepthpretrain.models.losses.photometric_loss import reprojection_loss
 
     torch.manual_seed(0)

@@ -1,14 +1,21 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mmdepthpretrain.models.losses import (
     EdgeAwareSmoothnessLoss,
+    FlowPhotometricLoss,
+    FlowSmoothnessLoss,
     MaskedL1DepthLoss,
+    MaskedReconstructionLoss,
     PhotometricReprojectionLoss,
     edge_aware_smoothness,
+    halving_weights,
     masked_l1_depth,
+    masked_l1_reconstruction,
     photometric_error,
+    reduce_scales,
     reprojection_loss,
 )
 from mmdepthpretrain.models.utils.geometry import pose_vec_to_matrix, warp_image, warp_sources
@@ -76,6 +83,114 @@ def test_photometric_loss_matches_independent_implementation():
     no_mask = reference_photometric_loss(warped, target, [])
     got = reprojection_loss(torch.tensor(warped)[None], torch.tensor(target)[None])
     assert got.item() == pytest.approx(no_mask, rel=1e-9)
+
+
+def test_photometric_error_by_hand_on_2x2():
+    # channel 0: pred [[1, 0], [0, 0]] against a constant 0.5; channel 1 identical (error 0)
+    pred = torch.tensor([[[1.0, 0.0], [0.0, 0.0]], [[0.3, 0.3], [0.3, 0.3]]], dtype=torch.float64)
+    target = torch.tensor([[[0.5] * 2] * 2, [[0.3] * 2] * 2], dtype=torch.float64)
+    # 3x3 means over the reflection-padded 2x2 image weight a pixel's own value 1/9, its
+    # row and column neighbours 2/9 each and the diagonal one 4/9, so the mean of x at
+    # (0, 0), (0, 1), (1, 0), (1, 1) is 1/9, 2/9, 2/9, 4/9 (and E[x^2] the same, x in {0, 1}).
+    # The target is constant: mu_y = 0.5, sigma_y = sigma_xy = 0.
+    c1, c2 = 0.01**2, 0.03**2
+    expected = []
+    for mu in (1 / 9, 2 / 9, 2 / 9, 4 / 9):
+        var = mu - mu * mu
+        ssim = (2 * mu * 0.5 + c1) * c2 / ((mu * mu + 0.25 + c1) * (var + c2))
+        # L1 is 0.5 at every pixel; both terms are averaged over the 2 channels
+        expected.append((0.85 * (1 - ssim) / 2 + 0.15 * 0.5) / 2)
+    got = photometric_error(pred, target)
+    assert got.shape == (2, 2)
+    assert got.flatten().tolist() == pytest.approx(expected, rel=1e-12)
+    # pixel (0, 0) worked out to 6 digits: SSIM = 0.0038266, error = 0.498374 / 2
+    assert got[0, 0].item() == pytest.approx(0.498374 / 2, abs=1e-6)
+    # explicit weights (the flow loss's parameters): 0.15 L1 + 0.3 (1 - SSIM) / 2
+    text = photometric_error(pred, target, ssim_weight=0.3, l1_weight=0.15)
+    ssim00 = (2 / 9 * 0.5 + c1) * c2 / ((1 / 81 + 0.25 + c1) * (8 / 81 + c2))
+    assert text[0, 0].item() == pytest.approx((0.3 * (1 - ssim00) / 2 + 0.15 * 0.5) / 2)
+    # no SSIM: the plain channel-mean L1
+    assert photometric_error(pred, target, ssim_weight=0.0).flatten().tolist() == [0.25] * 4
+
+
+def test_scale_rule_gives_the_documented_weights():
+    # the rule: L = sum_r w_r L_r, weights applied as given
+    terms = [torch.tensor(v) for v in (1.0, 10.0, 100.0, 1000.0)]
+    assert reduce_scales(terms, [0.5, 0.25, 0.125, 0.0625]).item() == pytest.approx(
+        0.5 + 2.5 + 12.5 + 62.5
+    )
+    assert reduce_scales(terms[:1], [1.0]).item() == 1.0
+    with pytest.raises(ValueError, match='one weight per scale'):
+        reduce_scales(terms, [1.0, 1.0])
+    assert halving_weights([0, 1, 2, 3]) == [1.0, 0.5, 0.25, 0.125]
+    assert halving_weights([0, 2]) == [1.0, 0.25]
+    # each multi-scale loss's weights, as documented in reduce_scales
+    scales = [0, 1, 2, 3]
+    assert PhotometricReprojectionLoss.scale_weights(4) == [0.25] * 4
+    assert MaskedL1DepthLoss.scale_weights(2) == [0.5, 0.5]
+    assert EdgeAwareSmoothnessLoss.scale_weights(scales) == [1 / 4, 1 / 8, 1 / 16, 1 / 32]
+    assert FlowPhotometricLoss.scale_weights(scales) == [1.0, 0.5, 0.25, 0.125]
+    assert FlowSmoothnessLoss.scale_weights(scales) == [1.0, 0.5, 0.25, 0.125]
+    recon = MaskedReconstructionLoss.scale_weights(scales)
+    assert recon == pytest.approx([8 / 15, 4 / 15, 2 / 15, 1 / 15]) and sum(recon) == 1.0
+    assert MaskedReconstructionLoss.scale_weights([2]) == [1.0]
+
+
+def test_multiscale_losses_combine_scales_by_the_rule():
+    torch.manual_seed(4)
+    img = torch.rand(2, 3, 8, 16)
+    disps = [torch.rand(2, 1, 8 // 2**s, 16 // 2**s) for s in range(3)]
+    imgs = [img] + [F.interpolate(img, size=d.shape[-2:], mode='area') for d in disps[1:]]
+    smooth = [edge_aware_smoothness(d, i) for d, i in zip(disps, imgs)]
+    got = EdgeAwareSmoothnessLoss(loss_weight=1.0)(disps, img)
+    assert got.item() == pytest.approx((smooth[0] + smooth[1] / 2 + smooth[2] / 4).item() / 3)
+    flow_smooth = [edge_aware_smoothness(d, i, normalise=False) for d, i in zip(disps, imgs)]
+    got = FlowSmoothnessLoss(loss_weight=1.0)(disps, img)
+    expected = flow_smooth[0] + flow_smooth[1] / 2 + flow_smooth[2] / 4
+    assert got.item() == pytest.approx(expected.item())
+    preds = [torch.rand(2, 3, 8 // 2**s, 16 // 2**s) for s in range(3)]
+    photo = [photometric_error(p, i, 0.85, 0.15).mean() for p, i in zip(preds, imgs)]
+    got = FlowPhotometricLoss()(preds, imgs)
+    assert got.item() == pytest.approx((photo[0] + photo[1] / 2 + photo[2] / 4).item())
+    mask = (torch.rand(2, 1, 8, 16) > 0.5).float()
+    up = [F.interpolate(p, size=(8, 16), mode='bilinear', align_corners=False) for p in preds]
+    rec = [masked_l1_reconstruction(p, img, mask) for p in up]
+    got = MaskedReconstructionLoss()(preds, img, mask, [0, 1, 2])
+    assert got.item() == pytest.approx((4 * rec[0] + 2 * rec[1] + rec[2]).item() / 7)
+    warped = torch.rand(2, 3, 2, 3, 8, 16)  # D=3 scales, S=2 sources
+    per_scale = [reprojection_loss(warped[:, k], img, automask=False) for k in range(3)]
+    got = PhotometricReprojectionLoss(automask=False)(warped, img)
+    assert got.item() == pytest.approx(sum(per_scale).item() / 3)
+
+
+def test_reduction_weight_and_avg_factor():
+    warped, target = torch.rand(2, 3, 2, 3, 4, 5), torch.rand(2, 3, 4, 5)
+    err = reprojection_loss(warped, target, automask=False, reduction='none')
+    assert err.shape == (2, 3, 4, 5)
+    assert reprojection_loss(warped, target, automask=False).item() == pytest.approx(
+        err.mean().item()
+    )
+    assert reprojection_loss(warped, target, automask=False, reduction='sum').item() == (
+        pytest.approx(err.sum().item())
+    )
+    weight = torch.zeros(2, 1, 4, 5)
+    weight[:, :, 0] = 1.0  # first row only
+    got = reprojection_loss(warped, target, automask=False, weight=weight, avg_factor=30.0)
+    assert got.item() == pytest.approx(err[:, :, 0].sum().item() / 30.0, rel=1e-6)
+    pred = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    gt = torch.tensor([[[[0.0, 2.5], [6.0, 5.0]]]])
+    per_pixel = masked_l1_depth(pred, gt, reduction='none')
+    assert per_pixel.flatten().tolist() == [0.0, 0.5, 3.0, 1.0]  # 0 where gt is unknown
+    assert masked_l1_depth(pred, gt, reduction='sum').item() == pytest.approx(4.5)
+    assert masked_l1_depth(pred, gt).item() == pytest.approx(4.5 / 3)  # avg over valid
+    w = torch.tensor([[[[1.0, 1.0], [0.0, 2.0]]]])
+    assert masked_l1_depth(pred, gt, weight=w).item() == pytest.approx(2.5 / 3)
+    assert masked_l1_depth(pred, gt, weight=w, avg_factor=2).item() == pytest.approx(1.25)
+    # the module's per-pixel weight is shared by its scales
+    module = MaskedL1DepthLoss()
+    two = torch.stack([pred, pred + 1], dim=1)  # (1, 2, 1, 2, 2)
+    # scale 2 errors on valid pixels: |3 - 2.5|, |4 - 6|, |5 - 5| -> weighted 0.5 + 0 + 0
+    assert module(two, gt, weight=w).item() == pytest.approx((2.5 / 3 + 0.5 / 3) / 2)
 
 
 def test_photometric_error_mixes_ssim_and_l1():

@@ -1,7 +1,6 @@
 """Multi-frame, geometry-aware data transforms (registered in mmseg's TRANSFORMS)."""
 
 from .camera import crop_intrinsics, flip_intrinsics, flip_transform, scale_intrinsics
-from .color import MultiFrameColorJitter
 from .flow_loading import LoadFlowAnnotation, PackMultiFrameFlowInputs, read_kitti_flow_png
 from .formatting import PackMultiFrameInputs
 from .geometric import MultiFrameRandomCrop, MultiFrameRandomFlip, MultiFrameResize
@@ -14,7 +13,6 @@ __all__ = [
     'MultiFrameResize',
     'MultiFrameRandomCrop',
     'MultiFrameRandomFlip',
-    'MultiFrameColorJitter',
     'PackMultiFrameInputs',
     'scale_intrinsics',
     'crop_intrinsics',

@@ -58,8 +58,10 @@ class PackMultiFrameInputs(BaseTransform):
                  metainfo=dict(img_path, frame_ids, cam_K (4x4 float32 at (H, W)),
                                stereo_T (4x4 float32, identity without stereo),
                                flip, ori_shape, img_shape, ...),
-                 gt_depth_map=PixelData(data=float32 (1, H0, W0)) if depth was loaded,
-                 aug_imgs=PixelData(data=uint8 (F * 3, H, W)) if CPU jitter ran))
+                 gt_depth_map=PixelData(data=float32 (1, H0, W0)) if depth was loaded))
+
+    Colour jitter is not a loader step: the model's data preprocessor applies it on the
+    device to the network input only.
 
     Args:
         meta_keys (Sequence[str]): Keys copied into the metainfo when present.
@@ -78,9 +80,6 @@ class PackMultiFrameInputs(BaseTransform):
         if results.get('gt_depth_map') is not None:
             depth = np.ascontiguousarray(results['gt_depth_map'], dtype=np.float32)
             sample.set_data(dict(gt_depth_map=PixelData(data=torch.from_numpy(depth[None]))))
-        if results.get('aug_imgs') is not None:
-            aug = _stack_frames(results['aug_imgs']).reshape(-1, h, w)
-            sample.set_data(dict(aug_imgs=PixelData(data=aug)))
         meta = {k: results[k] for k in self.meta_keys if k in results}
         meta['frame_ids'] = list(results.get('frame_ids', [0]))
         meta['img_shape'] = (h, w)

@@ -10,7 +10,7 @@ from mmengine.logging import MMLogger, print_log
 from mmseg.registry import METRICS
 from torch import Tensor
 
-from ...models.losses.flow_loss import flow_warp
+from ...models.utils.geometry import flow_warp
 
 __all__ = ['FlowEPEMetric', 'resize_flow', 'flow_errors']
 

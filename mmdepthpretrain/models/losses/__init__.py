@@ -1,16 +1,11 @@
 """Losses for depth pre-training."""
 
 from .depth_loss import MaskedL1DepthLoss, masked_l1_depth
-from .flow_loss import (
-                        FlowPhotometricLoss,
-                        FlowSmoothnessLoss,
-                        flow_photometric_error,
-                        flow_warp,
-                        scale_weight,
-)
+from .flow_loss import FlowPhotometricLoss, FlowSmoothnessLoss
 from .photometric_loss import PhotometricReprojectionLoss, photometric_error, reprojection_loss
 from .reconstruction_loss import MaskedReconstructionLoss, masked_l1_reconstruction
 from .smoothness_loss import EdgeAwareSmoothnessLoss, edge_aware_smoothness
+from .utils import halving_weights, reduce_scales
 
 __all__ = [
     'photometric_error',
@@ -22,9 +17,8 @@ __all__ = [
     'MaskedL1DepthLoss',
     'FlowPhotometricLoss',
     'FlowSmoothnessLoss',
-    'flow_photometric_error',
-    'flow_warp',
-    'scale_weight',
     'MaskedReconstructionLoss',
     'masked_l1_reconstruction',
+    'reduce_scales',
+    'halving_weights',
 ]

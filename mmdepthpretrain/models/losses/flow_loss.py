@@ -1,119 +1,40 @@
-"""Optical-flow warping, photometric and smoothness losses of the siamese flow baseline.
+"""Photometric and smoothness losses of the siamese optical-flow baseline.
 
-Warp direction (backward warping): with ``flow`` defined on the pixel grid of a target
-frame and pointing into a source frame, the source sampled at ``p + flow(p)`` reconstructs
-the target, ``x_hat_tgt(p) = x_src(p + flow(p))``. For the forward flow ``t -> t+1``
-(the direction of the KITTI flow benchmark and of the synthetic world's ground truth) the
-target is frame ``t`` and the source frame ``t+1``.
+The source frame is backward-warped with the flow by
+:func:`~mmdepthpretrain.models.utils.geometry.flow_warp` (the warp direction is stated
+there) and compared with the target by the package's one :func:`photometric_error`.
 """
 
 import math
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..utils.precision import full_precision
-from ..utils.ssim import ssim_dissimilarity
+from .photometric_loss import photometric_error
 from .smoothness_loss import edge_aware_smoothness
+from .utils import halving_weights, reduce_scales
 
-__all__ = [
-    'flow_warp',
-    'flow_photometric_error',
-    'FlowPhotometricLoss',
-    'FlowSmoothnessLoss',
-    'scale_weight',
-]
-
-
-def scale_weight(scale: int) -> float:
-    """Weight ``1 / 2^r`` of decoder scale ``r`` (Lao et al., appendix B.3)."""
-    return 1.0 / 2**scale
-
-
-@full_precision
-def flow_warp(
-    src: Tensor, flow: Tensor, return_mask: bool = False
-) -> Union[Tensor, Tuple[Tensor, Tensor]]:
-    """Backward-warp ``src`` with a pixel flow: ``out(p) = src(p + flow(p))``.
-
-    Bilinear sampling with ``align_corners=True`` (pixel centres at integers, the package
-    convention) and border padding.
-
-    Args:
-        src (Tensor): ``(B, C, H, W)`` image to sample.
-        flow (Tensor): ``(B, 2, H, W)`` displacement ``(u, v)`` in pixels, defined on the
-            output grid.
-        return_mask (bool): Also return a ``(B, 1, H, W)`` bool mask of pixels whose
-            sampling point lies inside the image area. Defaults to False.
-
-    Returns:
-        Tensor | tuple[Tensor, Tensor]: warped ``(B, C, H, W)`` (and the mask).
-    """
-    b, _, h, w = flow.shape
-    v, u = torch.meshgrid(
-        torch.arange(h, dtype=flow.dtype, device=flow.device),
-        torch.arange(w, dtype=flow.dtype, device=flow.device),
-        indexing='ij',
-    )
-    x = u + flow[:, 0]
-    y = v + flow[:, 1]
-    gx = 2.0 * x / max(w - 1, 1) - 1.0
-    gy = 2.0 * y / max(h - 1, 1) - 1.0
-    grid = torch.stack([gx, gy], dim=-1)
-    out = F.grid_sample(
-        src, grid.to(src.dtype), mode='bilinear', padding_mode='border', align_corners=True
-    )
-    if not return_mask:
-        return out
-    inside = (x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)
-    return out, inside.unsqueeze(1)
-
-
-@full_precision
-def flow_photometric_error(
-    pred: Tensor, target: Tensor, l1_weight: float = 0.15, ssim_weight: float = 0.85
-) -> Tensor:
-    """Per-pixel ``l1_weight |pred - target| + ssim_weight (1 - SSIM) / 2``, channel mean.
-
-    With the defaults this is the photometric error of Godard et al. (CVPR 2017, eq. 3;
-    ICCV 2019, eq. 1), which the paper's public flow script uses (0.15 L1 + 0.85 SSIM).
-    The paper's text (appendix B.3) writes ``lambda_co |x - x_hat| + lambda_st (1 - SSIM)``
-    with ``lambda_co = lambda_st = 0.15``; since the SSIM term here is halved, that is
-    ``l1_weight=0.15, ssim_weight=0.3``.
-
-    Args:
-        pred (Tensor): ``(..., C, H, W)`` reconstruction in [0, 1].
-        target (Tensor): ``(..., C, H, W)`` target, broadcastable to ``pred``.
-        l1_weight (float): Weight of the L1 term. Defaults to 0.15.
-        ssim_weight (float): Weight of the halved SSIM dissimilarity. Defaults to 0.85.
-
-    Returns:
-        Tensor: ``(..., H, W)`` error.
-    """
-    err = l1_weight * (pred - target).abs().mean(dim=-3)
-    if ssim_weight:
-        err = err + ssim_weight * ssim_dissimilarity(pred, target).mean(dim=-3)
-    return err
+__all__ = ['FlowPhotometricLoss', 'FlowSmoothnessLoss']
 
 
 @MODELS.register_module()
 class FlowPhotometricLoss(nn.Module):
     """Multi-scale photometric loss of flow-warped images.
 
-    ``sum_r w_r mean_p e(x_hat_r(p), x_r(p))`` with ``e`` from
-    :func:`flow_photometric_error` and ``w_r = 1 / 2^r`` for the reconstruction made with
-    the flow of decoder scale ``r`` (at that scale's resolution or upsampled to the input
-    size, see :class:`FlowSiameseEstimator`).
+    ``sum_r w_r mean_p e(x_hat_r(p), x_r(p))`` with ``e`` the :func:`photometric_error`
+    ``l1_weight |x_hat - x| + ssim_weight (1 - SSIM) / 2`` and ``w_r = 1 / 2^r`` (combined by
+    :func:`reduce_scales`) for the reconstruction made with the flow of decoder scale ``r``
+    (at that scale's resolution or upsampled to the input size, see
+    :class:`FlowSiameseEstimator`). The defaults are the paper's public script
+    (0.15 L1 + 0.85 SSIM, as Monodepth2); its text's ``lambda_co = lambda_st = 0.15`` is
+    ``ssim_weight=0.3``.
 
     Args:
         l1_weight (float): L1 weight (lambda_co). Defaults to 0.15.
-        ssim_weight (float): Weight of ``(1 - SSIM) / 2``. Defaults to 0.85 (the public
-            script); the paper's text corresponds to 0.3 (see
-            :func:`flow_photometric_error`).
+        ssim_weight (float): Weight of ``(1 - SSIM) / 2``. Defaults to 0.85.
         loss_weight (float): Multiplier. Defaults to 1.0.
         loss_name (str): Key in the loss dict. Defaults to 'loss_photometric'.
     """
@@ -130,6 +51,11 @@ class FlowPhotometricLoss(nn.Module):
         self.ssim_weight = ssim_weight
         self.loss_weight = loss_weight
         self._loss_name = loss_name
+
+    @staticmethod
+    def scale_weights(scales: Sequence[int]) -> List[float]:
+        """``1 / 2^r`` for each decoder scale ``r`` (see :func:`reduce_scales`)."""
+        return halving_weights(scales)
 
     def forward(
         self,
@@ -161,11 +87,11 @@ class FlowPhotometricLoss(nn.Module):
                 f'FlowPhotometricLoss: {len(warped)} reconstructions, '
                 f'{len(targets)} targets and scales={scales} do not match'
             )
-        total = 0.0
-        for pred, target, s in zip(warped, targets, scales):
-            err = flow_photometric_error(pred, target, self.l1_weight, self.ssim_weight)
-            total = total + scale_weight(s) * err.mean()
-        return self.loss_weight * total
+        terms = [
+            photometric_error(pred, target, self.ssim_weight, self.l1_weight).mean()
+            for pred, target in zip(warped, targets)
+        ]
+        return self.loss_weight * reduce_scales(terms, self.scale_weights(scales))
 
     @property
     def loss_name(self) -> str:
@@ -180,11 +106,12 @@ class FlowSmoothnessLoss(nn.Module):
     At every scale ``r`` the predicted flow, in the head's image-size units
     (``u / W``, ``v / H``, see :class:`FlowHead`), is penalised with the first-order
     edge-aware term of Godard et al. (CVPR 2017, eq. 4) against the image area-resized to
-    that resolution, averaged over both components, weighted by ``1 / 2^r`` and summed
-    (Lao et al., appendix B.3: ``lambda_sm = 5`` in the text, 2.0 in the public script).
-    Like Monodepth2's smoothness on its (mean-normalised) network output, the term acts on
-    the network's output units; in pixels (per pixel) it would be about ``W`` times larger
-    and overwhelm the photometric term at these weights.
+    that resolution, averaged over both components; the scales are combined by
+    :func:`reduce_scales` with ``w_r = 1 / 2^r`` (Lao et al., appendix B.3:
+    ``lambda_sm = 5`` in the text, 2.0 in the public script). Like Monodepth2's smoothness
+    on its (mean-normalised) network output, the term acts on the network's output units;
+    in pixels (per pixel) it would be about ``W`` times larger and overwhelm the
+    photometric term at these weights.
 
     Args:
         loss_weight (float): ``lambda_sm``. Defaults to 2.0.
@@ -196,12 +123,18 @@ class FlowSmoothnessLoss(nn.Module):
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
+    @staticmethod
+    def scale_weights(scales: Sequence[int]) -> List[float]:
+        """``1 / 2^r`` for each decoder scale ``r`` (see :func:`reduce_scales`)."""
+        return halving_weights(scales)
+
     def forward(self, flows: Union[Tensor, Sequence[Tensor]], img: Tensor) -> Tensor:
         """Compute the loss.
 
         Args:
             flows (Tensor | Sequence[Tensor]): ``(B, 2, h_r, w_r)`` flow per scale in
-                image-size units (``u / W, v / H``, see :class:`FlowHead`).
+                image-size units (``u / W, v / H``, see :class:`FlowHead`); the scale
+                ``r`` is derived from the widths.
             img (Tensor): ``(B, C, H, W)`` target image (not colour-augmented).
 
         Returns:
@@ -209,17 +142,15 @@ class FlowSmoothnessLoss(nn.Module):
         """
         if isinstance(flows, Tensor):
             flows = [flows]
-        total = 0.0
+        terms, scales = [], []
         for flow in flows:
             h, w = flow.shape[-2:]
             scaled = (
                 img if img.shape[-2:] == (h, w) else F.interpolate(img, size=(h, w), mode='area')
             )
-            scale = max(round(math.log2(img.shape[-1] / w)), 0)
-            total = total + scale_weight(scale) * edge_aware_smoothness(
-                flow, scaled, normalise=False
-            )
-        return self.loss_weight * total
+            scales.append(max(round(math.log2(img.shape[-1] / w)), 0))
+            terms.append(edge_aware_smoothness(flow, scaled, normalise=False))
+        return self.loss_weight * reduce_scales(terms, self.scale_weights(scales))
 
     @property
     def loss_name(self) -> str:

@@ -1,7 +1,7 @@
 """Edge-aware disparity smoothness."""
 
 import math
-from typing import Sequence, Union
+from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -10,6 +10,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ..utils.precision import full_precision
+from .utils import halving_weights, reduce_scales
 
 __all__ = ['edge_aware_smoothness', 'EdgeAwareSmoothnessLoss']
 
@@ -48,9 +49,11 @@ def _mean(x: Tensor) -> Tensor:
 class EdgeAwareSmoothnessLoss(nn.Module):
     """Multi-scale edge-aware smoothness of mean-normalised disparity.
 
-    Each scale's disparity is compared with the image area-resized to its resolution and
-    weighted by ``1 / 2^scale`` (the scale is derived from the widths); the scales are
-    averaged and multiplied by ``loss_weight`` (Monodepth2 uses 1e-3).
+    Each scale's disparity is compared with the image area-resized to its resolution (the
+    scale ``r`` is derived from the widths); the N scales are combined by
+    :func:`reduce_scales` with ``w_r = 2^-r / N`` (Monodepth2: each scale's smoothness
+    weighted by ``1 / 2^r``, then the mean over scales) and multiplied by ``loss_weight``
+    (Monodepth2 uses 1e-3).
 
     Args:
         loss_weight (float): Multiplier. Defaults to 1e-3.
@@ -66,6 +69,11 @@ class EdgeAwareSmoothnessLoss(nn.Module):
         self.normalise = normalise
         self._loss_name = loss_name
 
+    @staticmethod
+    def scale_weights(scales: Sequence[int]) -> List[float]:
+        """``2^-r / N`` for each of the N decoder scales ``r`` (see :func:`reduce_scales`)."""
+        return [w / len(scales) for w in halving_weights(scales)]
+
     def forward(self, disps: Union[Tensor, Sequence[Tensor]], img: Tensor) -> Tensor:
         """Compute the loss.
 
@@ -78,13 +86,13 @@ class EdgeAwareSmoothnessLoss(nn.Module):
         """
         if isinstance(disps, Tensor):
             disps = [disps]
-        total = 0.0
+        terms, scales = [], []
         for disp in disps:
             size = disp.shape[-2:]
             scaled = img if img.shape[-2:] == size else F.interpolate(img, size=size, mode='area')
-            scale = round(math.log2(img.shape[-1] / size[-1]))
-            total = total + edge_aware_smoothness(disp, scaled, self.normalise) / 2**scale
-        return self.loss_weight * total / len(disps)
+            scales.append(round(math.log2(img.shape[-1] / size[-1])))
+            terms.append(edge_aware_smoothness(disp, scaled, self.normalise))
+        return self.loss_weight * reduce_scales(terms, self.scale_weights(scales))
 
     @property
     def loss_name(self) -> str:

@@ -10,7 +10,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from torch import Tensor
 
-from ..losses.flow_loss import flow_warp
+from ..utils.geometry import flow_warp
 from .base_pretrainer import BasePretrainer, ordered_frames
 
 __all__ = ['FlowSiameseEstimator']

@@ -1,10 +1,10 @@
-"""Camera geometry and image similarity utilities."""
+"""Camera geometry, flow warping and image similarity utilities."""
 
 from .geometry import (
     axis_angle_to_matrix,
     backproject,
-    depth_to_disp,
     disp_to_depth,
+    flow_warp,
     invert_pose,
     pixel_grid,
     pose_vec_to_matrix,
@@ -22,8 +22,8 @@ __all__ = [
     'invert_pose',
     'warp_image',
     'warp_sources',
+    'flow_warp',
     'disp_to_depth',
-    'depth_to_disp',
     'pixel_grid',
     'ssim_dissimilarity',
 ]

@@ -1,4 +1,4 @@
-"""Pinhole camera geometry for view synthesis.
+"""Pinhole camera geometry and flow warping for view synthesis.
 
 Conventions (shared by the whole package):
 
@@ -8,8 +8,13 @@ Conventions (shared by the whole package):
 - Intrinsics ``K`` are 4x4 matrices (3x3 in the top-left, ``K[3, 3] = 1``).
 - A pose ``T_a_b`` maps points of frame ``b`` into frame ``a``: ``p_a = T_a_b @ p_b``.
   Warping a target view from a source view needs ``T_src_tgt``.
-- Sampling uses :func:`torch.nn.functional.grid_sample` with ``align_corners=True`` and
-  ``x_norm = 2 u / (W - 1) - 1`` (consistent with the pixel-centre convention).
+- Sampling uses :func:`torch.nn.functional.grid_sample` with ``align_corners=True``,
+  bilinear, border padding; pixel coordinates go to its [-1, 1] range by one
+  normalisation, ``x_norm = u * 2 / (W - 1) - 1`` (consistent with the pixel-centre
+  convention), for depth warping and flow warping alike.
+- Warping is backward: the output is defined on the target's pixel grid and samples the
+  source where each target pixel lands, by depth and pose (:func:`warp_image`,
+  :func:`warp_sources`) or by an optical flow (:func:`flow_warp`).
 
 View synthesis follows Zhou et al., "Unsupervised Learning of Depth and Ego-Motion from
 Video" (CVPR 2017), eq. 2, and Godard et al., "Digging Into Self-Supervised Monocular Depth
@@ -33,8 +38,8 @@ __all__ = [
     'invert_pose',
     'warp_image',
     'warp_sources',
+    'flow_warp',
     'disp_to_depth',
-    'depth_to_disp',
     'pixel_grid',
 ]
 
@@ -80,9 +85,20 @@ def backproject(depth: Tensor, inv_K: Tensor) -> Tensor:
 
 
 def _normalise_pixels(pix: Tensor, height: int, width: int) -> Tensor:
-    """Map pixel coordinates ``(..., 2)`` to grid_sample's [-1, 1] (align_corners=True)."""
+    """Map pixel coordinates ``(..., 2)`` (x then y) to grid_sample's [-1, 1].
+
+    With ``align_corners=True`` the pixel centres 0 and ``W - 1`` map to -1 and +1; a
+    one-pixel side falls back to the factor 2.
+    """
     scale = pix.new_tensor([2.0 / max(width - 1, 1), 2.0 / max(height - 1, 1)])
     return pix * scale - 1.0
+
+
+def _sample(src: Tensor, grid: Tensor, padding_mode: str = 'border') -> Tensor:
+    """Bilinear ``grid_sample`` of ``src`` at a normalised grid (align_corners=True)."""
+    return F.grid_sample(
+        src, grid.to(src.dtype), mode='bilinear', padding_mode=padding_mode, align_corners=True
+    )
 
 
 @full_precision
@@ -240,9 +256,7 @@ def warp_image(
     """
     h, w = depth.shape[-2:]
     grid, z = project(backproject(depth, inv_K), K, T_src_tgt, h, w, return_depth=True)
-    out = F.grid_sample(
-        src, grid.to(src.dtype), mode='bilinear', padding_mode=padding_mode, align_corners=True
-    )
+    out = _sample(src, grid, padding_mode)
     if not return_mask:
         return out
     # inside the image area: pixel centres span [-1, 1], the area half a pixel more
@@ -283,15 +297,40 @@ def warp_sources(
     pix_src = cam[:, :, :, :2] / cam[:, :, :, 2:3].clamp(min=1e-7)  # (B, S, D, 2, N)
     grid = _normalise_pixels(pix_src.transpose(-1, -2), h, w)  # (B, S, D, N, 2)
     grid = grid.reshape(b * s, d * h, w, 2)
-    out = F.grid_sample(
-        sources.reshape(b * s, c, h, w),
-        grid.to(sources.dtype),
-        mode='bilinear',
-        padding_mode='border',
-        align_corners=True,
-    )
-    out = out.reshape(b, s, c, d, h, w)
+    out = _sample(sources.reshape(b * s, c, h, w), grid).reshape(b, s, c, d, h, w)
     return out.permute(0, 3, 1, 2, 4, 5)
+
+
+@full_precision
+def flow_warp(
+    src: Tensor, flow: Tensor, return_mask: bool = False
+) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+    """Backward-warp ``src`` with a pixel flow: ``out(p) = src(p + flow(p))``.
+
+    With ``flow`` defined on the pixel grid of a target frame and pointing into a source
+    frame, the source sampled at ``p + flow(p)`` reconstructs the target. For the forward
+    flow ``t -> t+1`` (the direction of the KITTI flow benchmark and of the synthetic
+    world's ground truth) the target is frame ``t`` and the source frame ``t+1``.
+
+    Args:
+        src (Tensor): ``(B, C, H, W)`` image to sample.
+        flow (Tensor): ``(B, 2, H, W)`` displacement ``(u, v)`` in pixels, defined on the
+            output grid.
+        return_mask (bool): Also return a ``(B, 1, H, W)`` bool mask of pixels whose
+            sampling point lies inside the image area (pixel centres plus half a pixel).
+            Defaults to False.
+
+    Returns:
+        Tensor | tuple[Tensor, Tensor]: warped ``(B, C, H, W)`` (and the mask).
+    """
+    h, w = flow.shape[-2:]
+    pix = pixel_grid(h, w, flow.dtype, flow.device)[:2].reshape(2, h, w) + flow  # (B, 2, H, W)
+    out = _sample(src, _normalise_pixels(pix.permute(0, 2, 3, 1), h, w))
+    if not return_mask:
+        return out
+    x, y = pix.unbind(dim=1)
+    inside = (x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)
+    return out, inside.unsqueeze(1)
 
 
 @full_precision
@@ -318,20 +357,3 @@ def disp_to_depth(disp: Tensor, min_depth: float, max_depth: float) -> Tensor:
     disp = torch.nan_to_num(disp, nan=0.0).clamp(0.0, 1.0)
     min_disp, max_disp = 1.0 / max_depth, 1.0 / min_depth
     return 1.0 / (min_disp + (max_disp - min_disp) * disp)
-
-
-@full_precision
-def depth_to_disp(depth: Tensor, min_depth: float, max_depth: float) -> Tensor:
-    """Inverse of :func:`disp_to_depth` (depth clamped to [min_depth, max_depth]).
-
-    Args:
-        depth (Tensor): Depth of any shape.
-        min_depth (float): Depth at disparity 1.
-        max_depth (float): Depth at disparity 0.
-
-    Returns:
-        Tensor: Sigmoid-space disparity in [0, 1].
-    """
-    depth = torch.nan_to_num(depth, nan=max_depth, posinf=max_depth).clamp(min_depth, max_depth)
-    min_disp, max_disp = 1.0 / max_depth, 1.0 / min_depth
-    return (1.0 / depth - min_disp) / (max_disp - min_disp)
