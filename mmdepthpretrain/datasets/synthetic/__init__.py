@@ -80,7 +80,7 @@ from .io import (
     load_poses,
     read_kitti_calib,
 )
-from .scene import LABELS, NYU_LABELS
+from .labels import LABELS, NYU_LABELS
 from .world import KITTI_DATE, generate_world, kitti_calibration, scaled_K
 
 __all__ = [

@@ -11,9 +11,13 @@ from typing import Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from .geometry import yaw_matrix
 from .io import encode_depth, encode_flow, format_calib, imwrite, write_text
-from .render import LidarView, PinholeView, cast_rays, shade, yaw_matrix
-from .scene import LABELS, ROOM_PATH, make_room, make_street
+from .labels import LABELS
+from .render import cast_rays, shade
+from .room import ROOM_PATH, make_room
+from .street import make_street
+from .views import LidarView, PinholeView
 
 __all__ = [
     'generate_world',
@@ -313,7 +317,7 @@ def _street_sequence(seed, frames, moving, overlap, layout):
 def _room_sequence(seed, frames, overlap):
     rng = np.random.default_rng(seed)
     scene = make_room(int(rng.integers(2**31)), overlap)
-    T = room_trajectory(rng, scene.room, frames, _RIGS['nyu']['height'] + rng.uniform(-0.2, 0.2))
+    T = room_trajectory(rng, scene.extent, frames, _RIGS['nyu']['height'] + rng.uniform(-0.2, 0.2))
     return scene.finalize(np.zeros(frames)), T
 
 
