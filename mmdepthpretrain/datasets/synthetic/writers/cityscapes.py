@@ -17,10 +17,11 @@ import os.path as osp
 
 import numpy as np
 
+from ....visualization.colormaps import colorize_labels
 from ..frames import render_sequence
 from ..io import imwrite, write_text
-from ..labels import LABELS
-from ..preview import colorize_labels, preview_row
+from ..labels import CITYSCAPES_PALETTE, LABELS
+from ..preview import STREET_PALETTE, preview_row
 from ..rig import RIGS
 from ..trajectory import street_sequence
 from .ground_truth import make_gt_dirs, write_gt_frame, write_gt_meta
@@ -67,7 +68,7 @@ def _write_annotated(d: dict, stem: str, fr: dict, K: np.ndarray) -> None:
         lab,
     ).astype(np.uint16)
     imwrite(osp.join(d['gtFine'], stem + '_gtFine_instanceIds.png'), inst)
-    color = colorize_labels(lab)
+    color = colorize_labels(lab, CITYSCAPES_PALETTE)
     imwrite(osp.join(d['gtFine'], stem + '_gtFine_color.png'), color, rgb=True)
     imwrite(osp.join(d['gtFine'], stem + '_gtFine_labelIds.png'), lab)
 
@@ -103,7 +104,7 @@ def write_cityscapes_snippet(spec: dict) -> np.ndarray:
         if k == ann:
             _write_annotated(d, stem, fr, K)
         if k == 0:
-            preview = preview_row(fr, K, flow=flow)
+            preview = preview_row(fr, K, STREET_PALETTE, flow=flow)
     files = [
         f'leftImg8bit_sequence/{split}/{city}/{city}_{seq:06d}_{k:06d}_leftImg8bit.png'
         for k in range(M)

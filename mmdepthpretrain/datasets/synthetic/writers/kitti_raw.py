@@ -16,7 +16,7 @@ import numpy as np
 
 from ..frames import render_sequence
 from ..io import imwrite, write_text
-from ..preview import preview_row
+from ..preview import STREET_PALETTE, preview_row
 from ..rig import RIGS, kitti_calibration, scaled_K
 from ..trajectory import street_sequence
 from .ground_truth import make_gt_dirs, write_gt_frame, write_gt_meta
@@ -85,7 +85,7 @@ def write_kitti_drive(spec: dict) -> np.ndarray:
         fr['lidar'].tofile(osp.join(root, 'velodyne_points/data', f'{k:010d}.bin'))
         write_gt_frame(gt, name, fr, flow)
         if k == 0:
-            preview = preview_row(fr, K, geom['T_cam2_velo'])
+            preview = preview_row(fr, K, STREET_PALETTE, geom['T_cam2_velo'])
     start = (12 * 3600 + spec['index'] * 600) * 1_000_000_000
     for sub, ofs in (('image_02', 0), ('image_03', 0), ('velodyne_points', -51_800_000)):
         write_text(osp.join(root, sub, 'timestamps.txt'), _timestamps(start + ofs, len(T)))

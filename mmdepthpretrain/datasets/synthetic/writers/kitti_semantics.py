@@ -12,9 +12,11 @@ import os.path as osp
 
 import numpy as np
 
+from ....visualization.colormaps import colorize_labels
 from ..frames import render_frame
 from ..io import encode_depth, imwrite
-from ..preview import colorize_labels, preview_row
+from ..labels import CITYSCAPES_PALETTE
+from ..preview import STREET_PALETTE, preview_row
 from ..rig import RIGS
 from ..trajectory import street_sequence
 from .ground_truth import kitti_instance
@@ -46,9 +48,9 @@ def write_kitti_semantics(spec: dict) -> np.ndarray:
         imwrite(osp.join(gt, 'depth', name), encode_depth(fr['depth']))
         imwrite(osp.join(root, 'semantic', name), fr['label'])
         imwrite(osp.join(root, 'instance', name), kitti_instance(fr))
-        color = colorize_labels(fr['label'])
+        color = colorize_labels(fr['label'], CITYSCAPES_PALETTE)
         imwrite(osp.join(root, 'semantic_rgb', name), color, rgb=True)
         imwrite(osp.join(root, 'image_2', name), fr['rgb'], rgb=True)
         if preview is None:
-            preview = preview_row(fr, K)
+            preview = preview_row(fr, K, STREET_PALETTE)
     return preview

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..frames import render_sequence
 from ..io import imwrite, write_text
-from ..preview import preview_row
+from ..preview import ROOM_PALETTE, preview_row
 from ..trajectory import room_sequence
 from .ground_truth import make_gt_dirs, write_gt_frame, write_gt_meta
 
@@ -51,7 +51,7 @@ def write_nyu_scene(spec: dict) -> np.ndarray:
         imwrite(osp.join(img_dir, f'{scene_name}_{k:05d}.jpg'), fr['rgb'], rgb=True)
         write_gt_frame(gt, f'{k:05d}.png', fr, flow)
         if k == 0:
-            preview = preview_row(fr, K, flow=flow)
+            preview = preview_row(fr, K, ROOM_PALETTE, flow=flow)
     files = [f'sync/{scene_name}/rgb_{k:05d}.jpg' for k in range(len(T))]
     write_gt_meta(gt, K, spec['size'], 0.0, T, files)
     return preview
