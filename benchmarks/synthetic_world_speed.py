@@ -20,7 +20,8 @@ import time
 
 import numpy as np
 
-from mmdepthpretrain.datasets.synthetic import generate_world, world
+from mmdepthpretrain.datasets.synthetic import generate_world, kitti_calibration, scaled_K
+from mmdepthpretrain.datasets.synthetic.writers import kitti_raw
 
 
 def machine():
@@ -56,12 +57,12 @@ def frame_times(n, size=(640, 192)):
         seed=1234,
         name='bench_drive',
     )
-    _, spec['geom'] = world.kitti_calibration(world.scaled_K('kitti', size), size)
+    _, spec['geom'] = kitti_calibration(scaled_K('kitti', size), size)
     tmp = tempfile.mkdtemp()
     try:
         spec['stage'] = tmp
         times = []
-        orig = world._frames
+        orig = kitti_raw.render_sequence
 
         def timed(*args, **kwargs):
             t0 = time.perf_counter()
@@ -70,11 +71,11 @@ def frame_times(n, size=(640, 192)):
                 times.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
 
-        world._frames = timed
+        kitti_raw.render_sequence = timed
         try:
-            world._unit_kitti(spec)
+            kitti_raw.write_kitti_drive(spec)
         finally:
-            world._frames = orig
+            kitti_raw.render_sequence = orig
     finally:
         shutil.rmtree(tmp)
     return times[1:-1]  # drop warm-up and the flow-less last frame

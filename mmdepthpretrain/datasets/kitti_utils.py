@@ -1,5 +1,8 @@
 """KITTI raw helpers: calibration parsing, stereo geometry and lidar projection.
 
+The calibration reader of the whole package (:func:`read_calib_file`,
+:class:`KittiCalib`): the KITTI datasets and the synthetic world use it.
+
 Pure numpy; no OpenMMLab import, so the geometry can be tested on its own.
 
 Facts used (KITTI raw devkit, Geiger et al., "Vision meets Robotics: The KITTI
@@ -22,11 +25,12 @@ as 4x4 float32, ``T_a_b`` maps points of frame ``b`` into frame ``a``.
 
 import os
 import os.path as osp
-from typing import Dict, Optional, Tuple
+from typing import Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
 __all__ = [
+    'parse_calib_lines',
     'read_calib_file',
     'KittiCalib',
     'load_kitti_calib',
@@ -35,11 +39,41 @@ __all__ = [
 ]
 
 
-def read_calib_file(path: str) -> Dict[str, np.ndarray]:
-    """Read a KITTI ``key: v1 v2 ...`` calibration file.
+def parse_calib_lines(lines: Iterable[str], source: str = '') -> Dict[str, np.ndarray]:
+    """Parse the lines of a KITTI ``key: v1 v2 ...`` calibration file.
 
-    Lines whose values are not all numbers (``calib_time: 09-Jan-2012 ...``) are kept
-    out of the result.
+    Lines whose values are not all numbers (``calib_time: 09-Jan-2012 ...``) and lines
+    without a ``:`` are kept out of the result.
+
+    Args:
+        lines (Iterable[str]): The lines (an open file or ``text.splitlines()``).
+        source (str): File the lines come from, used in error messages. Defaults to ''.
+
+    Returns:
+        dict[str, np.ndarray]: float64 vectors keyed by the entry name.
+
+    Raises:
+        ValueError: If no numeric entry could be parsed.
+    """
+    data = {}
+    for line in lines:
+        if ':' not in line:
+            continue
+        key, value = line.split(':', 1)
+        try:
+            data[key.strip()] = np.array([float(x) for x in value.split()])
+        except ValueError:
+            continue
+    if not data:
+        raise ValueError(f'No numeric calibration entry found in {source or "the given text"}.')
+    return data
+
+
+def read_calib_file(path: str) -> Dict[str, np.ndarray]:
+    """Read a KITTI ``key: v1 v2 ...`` calibration file (see :func:`parse_calib_lines`).
+
+    This is the one calibration reader of the package: the KITTI datasets and the
+    synthetic world (which writes these files) both parse through it.
 
     Args:
         path (str): Path of the calibration text file.
@@ -57,19 +91,8 @@ def read_calib_file(path: str) -> Dict[str, np.ndarray]:
             'raw root must hold calib_cam_to_cam.txt and calib_velo_to_cam.txt '
             '(from the raw_data "calib" archive of that date).'
         )
-    data = {}
     with open(path) as f:
-        for line in f:
-            if ':' not in line:
-                continue
-            key, value = line.split(':', 1)
-            try:
-                data[key.strip()] = np.array([float(x) for x in value.split()])
-            except ValueError:
-                continue
-    if not data:
-        raise ValueError(f'No numeric calibration entry found in {path}.')
-    return data
+        return parse_calib_lines(f, path)
 
 
 def _get(calib: Dict[str, np.ndarray], key: str, size: int, path: str) -> np.ndarray:

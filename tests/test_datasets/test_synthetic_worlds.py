@@ -1,5 +1,6 @@
 """The loaders on the synthetic worlds (real layouts, known ground truth)."""
 
+import json
 import os.path as osp
 
 import cv2
@@ -35,12 +36,12 @@ def test_kitti_index_from_root(synthetic_kitti):
     # 2 drives x frames 1..4 (neighbours needed) x 2 cameras
     assert len(ds) == 16 and ds.num_dropped == 0
     info = ds.get_data_info(0)
-    cam = np.array(
-        __import__('json').load(open(osp.join(kitti_gt_dir(synthetic_kitti, info), 'camera.json')))[
-            'K'
-        ]
-    )
-    np.testing.assert_allclose(info['cam_K'][:3, :3], cam, rtol=1e-5)
+    gt_cam = json.load(open(osp.join(kitti_gt_dir(synthetic_kitti, info), 'camera.json')))
+    np.testing.assert_allclose(info['cam_K'][:3, :3], np.array(gt_cam['K']), rtol=1e-5)
+    # the loader reads the same calibration the world was rendered with: same stereo baseline
+    sign = -1 if info['side'] == 'l' else 1
+    assert info['stereo_T'][0, 3] == pytest.approx(sign * gt_cam['baseline'], rel=1e-6)
+    assert {ds.get_data_info(i)['side'] for i in range(len(ds))} == {'l', 'r'}
 
 
 def test_lidar_depth_equals_gt_depth_at_hits(synthetic_kitti):

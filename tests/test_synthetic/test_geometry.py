@@ -7,6 +7,8 @@ import os.path as osp
 import cv2
 import numpy as np
 
+from mmdepthpretrain.datasets.kitti_utils import read_calib_file
+
 DATE = '2011_01_01'
 
 
@@ -20,17 +22,6 @@ def _depth(path):
     png = cv2.imread(path, cv2.IMREAD_UNCHANGED)
     assert png.dtype == np.uint16, path
     return png.astype(np.float64) / 256.0
-
-
-def _calib(path):
-    out = {}
-    for line in open(path):
-        key, val = line.split(':', 1)
-        try:
-            out[key] = np.array([float(v) for v in val.split()])
-        except ValueError:
-            pass
-    return out
 
 
 def _bilinear(img, u, v):
@@ -90,7 +81,8 @@ def _kitti_seq(root):
 
 def test_temporal_warp_reproduces_frame(synthetic_kitti):
     drive, gt = _kitti_seq(synthetic_kitti)
-    P2 = _calib(osp.join(synthetic_kitti, DATE, 'calib_cam_to_cam.txt'))['P_rect_02'].reshape(3, 4)
+    cc = read_calib_file(osp.join(synthetic_kitti, DATE, 'calib_cam_to_cam.txt'))
+    P2 = cc['P_rect_02'].reshape(3, 4)
     K = P2[:, :3]
     cam = json.load(open(osp.join(gt, 'camera.json')))
     np.testing.assert_allclose(np.array(cam['K']), K, rtol=1e-6)
@@ -133,7 +125,7 @@ def test_gt_flow_reproduces_frame_with_moving_objects(synthetic_kitti):
 
 def test_stereo_warp_reproduces_left(synthetic_kitti):
     drive, gt = _kitti_seq(synthetic_kitti)
-    calib = _calib(osp.join(synthetic_kitti, DATE, 'calib_cam_to_cam.txt'))
+    calib = read_calib_file(osp.join(synthetic_kitti, DATE, 'calib_cam_to_cam.txt'))
     P2, P3 = calib['P_rect_02'].reshape(3, 4), calib['P_rect_03'].reshape(3, 4)
     K = P2[:, :3]
     baseline = (P2[0, 3] - P3[0, 3]) / K[0, 0]
@@ -154,8 +146,8 @@ def test_stereo_warp_reproduces_left(synthetic_kitti):
 
 def test_lidar_lands_on_dense_depth(synthetic_kitti):
     drive, gt = _kitti_seq(synthetic_kitti)
-    cc = _calib(osp.join(synthetic_kitti, DATE, 'calib_cam_to_cam.txt'))
-    vc = _calib(osp.join(synthetic_kitti, DATE, 'calib_velo_to_cam.txt'))
+    cc = read_calib_file(osp.join(synthetic_kitti, DATE, 'calib_cam_to_cam.txt'))
+    vc = read_calib_file(osp.join(synthetic_kitti, DATE, 'calib_velo_to_cam.txt'))
     T = np.eye(4)
     T[:3, :3], T[:3, 3] = vc['R'].reshape(3, 3), vc['T']
     R_rect = np.eye(4)

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from mmdepthpretrain.datasets.synthetic import (
+    CITYSCAPES_PALETTE,
     LABELS,
+    NYU_LABELS,
     generate_world,
     load_flow,
     load_gt_camera,
@@ -23,6 +25,16 @@ from mmdepthpretrain.datasets.synthetic import (
 )
 
 DATE = '2011_01_01'
+
+
+def _palette_colours(labels):
+    """RGB of Cityscapes label ids (black for ids without a colour)."""
+    lut = np.zeros((256, 3), np.uint8)
+    for k, c in CITYSCAPES_PALETTE.items():
+        lut[k] = c
+    return lut[labels]
+
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -89,6 +101,11 @@ def test_kitti_raw_layout(synthetic_kitti):
     assert depth.shape == (96, 320) and depth.max() < 200.5 and depth[-1].min() > 0
     flow, valid = load_flow(osp.join(gt, 'flow', '0000000000.png'))
     assert flow.shape == (96, 320, 2) and valid.mean() > 0.9
+    # a street drive gives street classes only, in every frame
+    for path in sorted(glob.glob(osp.join(gt, 'semantic', '*.png'))):
+        lab = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        assert set(np.unique(lab)) <= set(LABELS.values())
+        assert {LABELS['road'], LABELS['sky']} <= set(np.unique(lab).tolist())
     # forward motion: the bottom row of the road flows downwards
     assert np.median(flow[-1, :, 1]) > 0
 
@@ -107,6 +124,8 @@ def test_kitti_semantics_layout(synthetic_kitti):
         assert set(np.unique(lab)) <= set(LABELS.values())
         cars = lab == LABELS['car']
         assert (inst[cars] % 256 > 0).all() and (inst[lab == LABELS['road']] % 256 == 0).all()
+        rgb = cv2.imread(osp.join(sem, 'semantic_rgb', name))[..., ::-1]
+        np.testing.assert_array_equal(rgb, _palette_colours(lab))
         seen |= set(np.unique(lab).tolist())
     for name in ('road', 'sidewalk', 'building', 'vegetation', 'sky', 'car'):
         assert LABELS[name] in seen, name
@@ -138,12 +157,32 @@ def test_cityscapes_layout(synthetic_cityscapes):
     assert cars.any()
     assert (inst[cars] // 1000 == LABELS['car']).all()
     np.testing.assert_array_equal(inst[~cars & (lab != LABELS['person'])], lab[~cars & (lab != 24)])
+    assert set(np.unique(lab)) <= set(LABELS.values())
+    color = cv2.imread(stem + 'color.png')[..., ::-1]
+    np.testing.assert_array_equal(color, _palette_colours(lab))
+
+
+def test_nyu_rooms_give_room_classes(synthetic_nyu):
+    paths = sorted(glob.glob(osp.join(synthetic_nyu, 'ground_truth/sync/*/semantic/*.png')))
+    assert len(paths) == 8  # 2 rooms x 4 frames
+    for path in paths:
+        lab = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        assert lab.shape == (96, 128) and lab.dtype == np.uint8
+        seen = set(np.unique(lab).tolist())
+        assert seen <= set(NYU_LABELS.values())  # 0 never occurs in a closed room
+        assert {NYU_LABELS['wall'], NYU_LABELS['floor']} <= seen
+        inst = cv2.imread(path.replace('/semantic/', '/instance/'), cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(inst // 256, lab)
 
 
 def test_contact_sheet(synthetic_kitti, synthetic_nyu):
-    for root in (synthetic_kitti, synthetic_nyu):
+    # one row (RGB | depth | labels | lidar or flow) for each of the first three units
+    for root, shape in (
+        (synthetic_kitti, (3 * 96, 4 * 320, 3)),
+        (synthetic_nyu, (2 * 96, 4 * 128, 3)),
+    ):
         sheet = cv2.imread(osp.join(root, 'contact_sheet.png'))
-        assert sheet is not None and sheet.shape[1] % 4 == 0 and sheet.std() > 10
+        assert sheet is not None and sheet.shape == shape and sheet.std() > 10
         meta = json.load(open(osp.join(root, 'world.json')))
         assert meta['complete'] and not osp.exists(osp.join(root, '.partial'))
 

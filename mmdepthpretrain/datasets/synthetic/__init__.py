@@ -1,16 +1,17 @@
 """A procedural driving world (and a simple indoor one) written in real dataset layouts.
 
-The world is ray cast with NumPy (numpy + OpenCV only; importing this package does not
-import mmengine/mmseg). A street has a curving road with lane markings, kerbs,
-sidewalks, terrain, building facades with windows, parked and moving cars (one may move
-exactly with the camera), poles with traffic signs, trees and pedestrians; labels are
-Cityscapes label ids (road 7, sidewalk 8, building 11, pole 17, traffic sign 20,
-vegetation 21, terrain 22, sky 23, person 24, car 26). Textures are functions of the
-point on the surface in the frame of the object that owns it, shading is Lambertian
-(view independent), so a surface looks the same from every frame and camera.
-``class_overlap`` is the probability that an object's colour comes from a distribution
-shared by all classes. The same seed writes byte-identical files; each sequence is
-written under ``<out>/.partial/`` and moved into place when complete.
+The world is ray cast with NumPy (the generator needs numpy and OpenCV only). A street
+(:mod:`.street`) has a curving road with lane markings, kerbs, sidewalks, terrain,
+building facades with windows, parked and moving cars (one may move exactly with the
+camera), poles with traffic signs, trees and pedestrians; labels are Cityscapes label
+ids (road 7, sidewalk 8, building 11, pole 17, traffic sign 20, vegetation 21, terrain
+22, sky 23, person 24, car 26). A room (:mod:`.room`) has walls, floor, ceiling and
+furniture with NYU-40 ids. Textures are functions of the point on the surface in the
+frame of the object that owns it, shading is Lambertian (view independent), so a
+surface looks the same from every frame and camera. ``class_overlap`` is the
+probability that an object's colour comes from a distribution shared by all classes.
+The same seed writes byte-identical files; each sequence is written under
+``<out>/.partial/`` and moved into place when complete.
 
 Cameras follow the OpenCV convention (x right, y down, z forward); integer pixel
 coordinates are pixel centres (ray = K^-1 [u, v, 1]^T). Intrinsics are the real
@@ -67,9 +68,27 @@ A sequence folder holds, with ``<f>`` the frame number formatted like the images
 KITTI geometry: camera 2 = left, camera 3 at +0.54 m along x; the velodyne is mounted
 0.27 m behind and 0.08 m above camera 0 with KITTI's axis permutation. A velodyne point
 X lands at P_rect_02 @ R_rect_00 @ [R|T]_velo_to_cam @ X (the written files are exactly
-what the renderer used).
+what the renderer used: it reads its geometry back from the text through the package's
+one calibration reader, :mod:`mmdepthpretrain.datasets.kitti_utils`).
+
+Modules, by role::
+
+    world.py        generate_world: arguments, the units of a layout, world.json, contact sheet
+    staging.py      units written under <out>/.partial/ and moved into place
+    writers/        one writer per layout (kitti_raw, kitti_semantics, cityscapes, nyu) and
+                    the shared ground_truth/ writer
+    rig.py          cameras, baselines and lidar per layout; KITTI calibration files
+    trajectory.py   camera paths; the scene + poses of one sequence
+    frames.py       one rendered frame (stereo, lidar) and the flow between frames
+    scene.py        base scene type: objects, primitives, animation, primitive appearance
+    street.py, road.py, room.py   the street and room scene types
+    render.py, views.py, textures.py   ray casting and shading, sensor rays, textures
+    labels.py, palette.py, geometry.py, io.py, preview.py   label ids, class colours,
+                    rotations, file formats, contact-sheet rows
 """
 
+from ..kitti_utils import read_calib_file as read_kitti_calib
+from .frames import compute_flow, render_frame
 from .io import (
     DEPTH_SCALE,
     decode_flow,
@@ -78,10 +97,15 @@ from .io import (
     load_gt_camera,
     load_gt_depth,
     load_poses,
-    read_kitti_calib,
 )
-from .scene import LABELS, NYU_LABELS
-from .world import KITTI_DATE, generate_world, kitti_calibration, scaled_K
+from .labels import CITYSCAPES_PALETTE, LABELS, NYU_LABELS
+from .rig import kitti_calibration, scaled_K
+from .room import RoomScene, make_room
+from .scene import Scene
+from .street import StreetScene, make_street
+from .trajectory import room_trajectory, street_trajectory
+from .world import generate_world
+from .writers import KITTI_DATE
 
 __all__ = [
     'generate_world',
@@ -94,8 +118,18 @@ __all__ = [
     'encode_flow',
     'scaled_K',
     'kitti_calibration',
+    'render_frame',
+    'compute_flow',
+    'street_trajectory',
+    'room_trajectory',
+    'Scene',
+    'StreetScene',
+    'RoomScene',
+    'make_street',
+    'make_room',
     'LABELS',
     'NYU_LABELS',
+    'CITYSCAPES_PALETTE',
     'KITTI_DATE',
     'DEPTH_SCALE',
 ]

@@ -1,10 +1,11 @@
-"""File formats of the synthetic world: image writing, KITTI calibration text, KITTI
+"""File formats of the synthetic world: deterministic image and text writing, KITTI
+calibration text (written here; read with
+:func:`mmdepthpretrain.datasets.kitti_utils.read_calib_file`), depth and KITTI
 optical-flow PNGs, and loaders for the ground truth in ``ground_truth/``."""
 
 import json
 import os
 import os.path as osp
-from typing import Dict
 
 import cv2
 import numpy as np
@@ -13,7 +14,6 @@ __all__ = [
     'imwrite',
     'write_text',
     'format_calib',
-    'read_kitti_calib',
     'encode_depth',
     'encode_flow',
     'decode_flow',
@@ -62,27 +62,6 @@ def format_calib(entries) -> str:
             vals = np.asarray(val, np.float64).reshape(-1)
             lines.append(f'{key}: ' + ' '.join(f'{v:.9e}' for v in vals))
     return '\n'.join(lines) + '\n'
-
-
-def read_kitti_calib(path: str) -> Dict[str, np.ndarray]:
-    """Read a KITTI calibration file into ``{key: float64 array}``; non-numeric entries
-    (``calib_time``) are skipped.
-
-    Args:
-        path (str): e.g. ``<root>/<date>/calib_cam_to_cam.txt``.
-
-    Returns:
-        dict: Flat arrays per key (reshape ``P_rect_02`` to 3x4, ``R`` to 3x3 ...).
-    """
-    out = {}
-    with open(path) as f:
-        for line in f:
-            key, _, rest = line.partition(':')
-            try:
-                out[key.strip()] = np.array([float(v) for v in rest.split()], np.float64)
-            except ValueError:
-                continue
-    return out
 
 
 def encode_depth(depth: np.ndarray) -> np.ndarray:
