@@ -17,8 +17,10 @@ def test_layernorm2d_normalises_each_pixel_over_channels():
 
 def test_pyramid_strides_and_channels_from_the_last_map():
     from mmdet.registry import MODELS
-    neck = MODELS.build(dict(type='SimpleFPN', backbone_channel=16, out_channels=8,
-                             num_outs=5))
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        neck = MODELS.build(dict(type='SimpleFPN', backbone_channel=16, out_channels=8,
+                                 num_outs=5))
     assert isinstance(neck, SimpleFPN)
     first = torch.randn(1, 16, 6, 8)
     last = torch.randn(1, 16, 6, 8)
