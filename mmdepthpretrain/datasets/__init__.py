@@ -2,6 +2,7 @@
 
 from .cityscapes_depth import CityscapesDepthDataset, load_cityscapes_camera
 from .cityscapes_seg import CityscapesLabelIdsDataset
+from .coco_instances import decode_instance_map, instances_to_coco
 from .dropped_samples import DroppedSamples, MissingDataError
 from .kitti_raw import KittiRawDepthDataset
 from .kitti_semantic import CITYSCAPES_ID_TO_TRAINID, KittiSemanticDataset
@@ -15,6 +16,7 @@ from .kitti_utils import (
 )
 from .nyu_depth import NYUDepthDataset
 from .nyu_seg import NYUSegDataset
+from .strict_coco import StrictCocoDataset
 from .transforms import (
     LoadDepthFromLidar,
     LoadDepthMap,
@@ -26,6 +28,9 @@ from .transforms import (
 )
 
 __all__ = [
+    'StrictCocoDataset',
+    'decode_instance_map',
+    'instances_to_coco',
     'DroppedSamples',
     'MissingDataError',
     'KittiRawDepthDataset',
