@@ -27,13 +27,22 @@ class StrictCocoDataset(CocoDataset):
 
     def load_data_list(self):
         """Load the annotations, then check their categories against ``classes``."""
-        data_list = super().load_data_list()
-        if not self.allow_extra_categories:
-            names = [c['name'] for c in self.coco.dataset.get('categories', [])]
-            unknown = [n for n in names if n not in self.metainfo['classes']]
-            if unknown:
-                raise ValueError(
-                    f'{self.ann_file}: categories {unknown} are not among the config\'s '
-                    f'classes {list(self.metainfo["classes"])}; add them to '
-                    "metainfo['classes'] or set allow_extra_categories=True")
+        api, names = type(self).COCOAPI, []
+
+        def read_and_record(path):  # mmdet drops its COCO object after loading
+            coco = api(path)
+            names.extend(c['name'] for c in coco.dataset.get('categories', []))
+            return coco
+
+        self.COCOAPI = read_and_record
+        try:
+            data_list = super().load_data_list()
+        finally:
+            del self.COCOAPI
+        unknown = [n for n in names if n not in self.metainfo['classes']]
+        if unknown and not self.allow_extra_categories:
+            raise ValueError(
+                f'{self.ann_file}: categories {unknown} are not among the config\'s '
+                f'classes {list(self.metainfo["classes"])}; add them to '
+                "metainfo['classes'] or set allow_extra_categories=True")
         return data_list
