@@ -197,6 +197,9 @@ def _init_from(config_file: str) -> Optional[dict]:
         raise GridSpecError(f'{config_file}: cannot read the config to find its init_from '
                             f'({type(exc).__name__}: {exc})') from None
     init_from = cfg.get('init_from')
+    if init_from is not None and not isinstance(init_from, dict):
+        raise GridSpecError(f'{config_file}: init_from is a dict(converter=..., source=..., '
+                            f'mode=...), got {type(init_from).__name__}')
     return None if init_from is None else dict(init_from)
 
 

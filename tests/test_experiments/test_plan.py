@@ -99,6 +99,14 @@ def test_convert_mode_from_init_from(tmp_path):
     write_config(root, 'seg-depth-encoder', 'half')
     with pytest.raises(GridSpecError, match="init_from.mode is 'half'"):
         plan_grid(make_spec(tmp_path), str(tmp_path / 'out'), TOOLS, root)
+    with open(osp.join(root, 'configs', 'seg-depth-encoder.py'), 'w') as f:
+        f.write("init_from = 'pretrain_to_seg --mode full'\n")
+    with pytest.raises(GridSpecError, match='init_from is a dict'):
+        plan_grid(make_spec(tmp_path), str(tmp_path / 'out'), TOOLS, root)
+    with open(osp.join(root, 'configs', 'seg-depth-encoder.py'), 'w') as f:
+        f.write('init_from = dict(\n')
+    with pytest.raises(GridSpecError, match='cannot read the config to find its init_from'):
+        plan_grid(make_spec(tmp_path), str(tmp_path / 'out'), TOOLS, root)
 
 
 def test_plan_errors(tmp_path):
