@@ -1,34 +1,53 @@
 """Experiment harness: declarative grids, result tables, curves, figures, Grad-CAM.
 
+A grid is read and checked by :mod:`.spec`, turned into stages and cells with their
+commands by :mod:`.plan`, run by :mod:`.runner` and written up by :mod:`.report`.
 Nothing here registers components; importing it does not import matplotlib or mmseg
-(those load when a figure is drawn).
+(those load when a figure is drawn or a config is read).
 """
 from .gradcam import find_layer, grad_cam, overlay_heatmap
-from .grid import (
+from .plan import (
                    FinetuneCell,
                    GridPlan,
-                   GridRunner,
-                   GridSpecError,
+                   GridTools,
                    Stage,
-                   atomic_write_text,
+                   cell_work_dir,
+                   convert_mode,
                    format_command,
-                   load_spec,
                    plan_grid,
 )
 from .qualitative import colourise, dumped_config, qualitative_figure
 from .report import (
-                   METRICS,
                    aggregate,
                    collect_results,
+                   csv_table,
+                   curve_series,
+                   curves_figure,
+                   finished_cells,
+                   markdown_table,
                    mean_std,
+                   metric_pairs,
                    plot_curves,
                    read_scalars,
                    write_tables,
 )
+from .runner import GridRunner, atomic_write_text, last_checkpoint, write_json
+from .spec import (
+                   GridSpecError,
+                   apply_overrides,
+                   load_spec,
+                   read_spec,
+                   report_metrics,
+                   use_checkpoints,
+                   validate_spec,
+)
 
 __all__ = [
-    'find_layer', 'grad_cam', 'overlay_heatmap', 'FinetuneCell', 'GridPlan', 'GridRunner',
-    'GridSpecError', 'Stage', 'atomic_write_text', 'format_command', 'load_spec', 'plan_grid',
-    'colourise', 'dumped_config', 'qualitative_figure', 'METRICS', 'aggregate',
-    'collect_results', 'mean_std', 'plot_curves', 'read_scalars', 'write_tables'
+    'find_layer', 'grad_cam', 'overlay_heatmap', 'FinetuneCell', 'GridPlan', 'GridTools',
+    'Stage', 'cell_work_dir', 'convert_mode', 'format_command', 'plan_grid', 'colourise',
+    'dumped_config', 'qualitative_figure', 'aggregate', 'collect_results', 'csv_table',
+    'curve_series', 'curves_figure', 'finished_cells', 'markdown_table', 'mean_std',
+    'metric_pairs', 'plot_curves', 'read_scalars', 'write_tables', 'GridRunner',
+    'atomic_write_text', 'last_checkpoint', 'write_json', 'GridSpecError', 'apply_overrides',
+    'load_spec', 'read_spec', 'report_metrics', 'use_checkpoints', 'validate_spec'
 ]

@@ -3,6 +3,7 @@ pre-training, conversion, fine-tuning, test, table and figures, then a resumed r
 
 About 2 minutes on a quiet 2-core CPU (much longer when other jobs share the cores)."""
 import csv
+import json
 import os
 import os.path as osp
 import signal
@@ -39,6 +40,14 @@ def test_quick_demo(tmp_path):
     for name in ('curves.png', 'qualitative.png'):
         with open(work / name, 'rb') as f:
             assert f.read(8) == b'\x89PNG\r\n\x1a\n', name
+    curves = json.loads((work / 'curves.json').read_text())  # what curves.png shows
+    assert curves['metric'] == 'mIoU7_dataset'
+    series = curves['panels'][0]['series']
+    assert list(series) == ['random-full', 'depth-full', 'flow-encoder']
+    for curve in series.values():
+        assert curve['val']['x'] == [15, 30]  # val_interval 15 of 30 iterations
+        assert all(0.0 <= v <= 100.0 for v in curve['val']['mean'])
+        assert curve['loss']['x'] and all(v > 0 for v in curve['loss']['mean'])
     with open(work / 'results.csv') as f:
         rows = list(csv.DictReader(f))
     assert [(r['init'], r['setup']) for r in rows] == [

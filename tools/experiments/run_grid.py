@@ -2,19 +2,39 @@
 
 The grid (a YAML spec, see configs/experiments/) lists pre-training stages, and
 initialisation x setup x label budget x seed x dataset fine-tuning cells. Every command
-is an ordinary tool run (tools/train.py, tools/model_converters/pretrain_to_seg.py,
-tools/test.py --out) from the repository root, recorded in <work-dir>/commands.log and in
-results.json. Finished cells are skipped when the grid runs again (an interrupted grid
-resumes); a failing cell is reported as failed with its log path and the others go on.
+is an ordinary run of this checkout's tools (tools/train.py,
+tools/model_converters/pretrain_to_seg.py, tools/test.py --out) from the repository root,
+recorded in <work-dir>/commands.log and in results.json. Finished cells are skipped when
+the grid runs again (an interrupted grid resumes); a failing cell is reported as failed
+with its log path and the others go on. The table merges every finished cell of the work
+dir, so a run over some seeds adds to (never replaces) the results of earlier runs.
 
-Outputs in <work-dir>: results.md, results.csv, results.json, curves.png,
-qualitative.png, commands.log, and one folder per stage and cell (logs, checkpoints).
+Outputs in <work-dir>: results.md, results.csv, results.json, curves.png (its data in
+curves.json), qualitative.png, commands.log, and one folder per stage and cell.
+
+--set KEY=VALUE overrides a spec entry; VALUE is YAML, KEY a dotted path of spec keys.
+Once KEY reaches a mapping of verbatim keys (env, loader_options, pretrain.NAME.options,
+finetune.options, test.options), the rest of KEY, dots included, is one key of it:
+  --set pretrain.depth.options.param_scheduler.0.milestones=[15]
+sets the option 'param_scheduler.0.milestones' of stage depth;
+  --set finetune.options='{param_scheduler.0.end: 50}'
+replaces all options of the fine-tuning.
+
+--use-checkpoint STAGE=PATH finishes a pre-training stage with a checkpoint instead of
+training it (the spec's pretrain.NAME.checkpoint): STAGE is a name under pretrain:
+(every dataset) or pretrain/DATASET/NAME; PATH a checkpoint file, or 'last' for the
+newest checkpoint in the stage's folder (a pre-training stopped early, e.g. by Ctrl-C).
+The stage's done.json then names that checkpoint; conversions made from another one are
+redone (finished fine-tuning cells are kept: delete their folders to redo them), and
+later runs keep using it until done.json is deleted.
 
 Examples:
     python tools/experiments/run_grid.py configs/experiments/demo_synthetic.yaml \\
         --work-dir work_dirs/demo
-    python tools/experiments/run_grid.py configs/experiments/kitti_r18.yaml \\
+    python tools/experiments/run_grid.py configs/experiments/kitti_r18_paper.yaml \\
         --work-dir work_dirs/kitti_grid --set finetune.seeds=[0,1,2,3]
+    python tools/experiments/run_grid.py SPEC --work-dir DIR --use-checkpoint depth=last
+    python tools/experiments/run_grid.py SPEC --work-dir DIR --dry-run   # commands only
     python tools/experiments/run_grid.py SPEC --work-dir DIR --report-only
 """
 from __future__ import annotations
@@ -36,13 +56,31 @@ if REPO not in sys.path:
 PROG = 'run_grid.py'
 
 
+def checkout_tools(python: str = sys.executable):
+    """The entry points of this checkout the grid runs (paths relative to ``REPO``)."""
+    from mmdepthpretrain.experiments import GridTools
+
+    return GridTools(python=python, train='tools/train.py', test='tools/test.py',
+                     convert='tools/model_converters/pretrain_to_seg.py',
+                     world='tools/misc/make_synthetic_world.py')
+
+
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('spec', help='grid spec (YAML)')
     parser.add_argument('--work-dir', help='output folder (default: work_dirs/<spec name>)')
     parser.add_argument('--set', nargs='+', default=[], metavar='KEY=VALUE',
-                        help='override spec entries, e.g. finetune.seeds=[0,1] '
-                        'finetune.iters=100 (values parsed as YAML)')
+                        help='override spec entries (VALUE parsed as YAML), e.g. '
+                        'finetune.seeds=[0,1] finetune.iters=100; inside an options, '
+                        'loader_options or env mapping the rest of KEY is one key: '
+                        'pretrain.depth.options.param_scheduler.0.milestones=[15]')
+    parser.add_argument('--use-checkpoint', nargs='+', default=[], metavar='STAGE=PATH',
+                        help='finish pre-training stage STAGE (a name under pretrain:, or '
+                        'pretrain/DATASET/NAME) with checkpoint PATH instead of training '
+                        "it; PATH 'last': the newest checkpoint in the stage's folder")
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the planned commands and exit (runs nothing)')
     parser.add_argument('--report-only', action='store_true',
                         help='only (re)write the table and figures from finished cells')
     parser.add_argument('--no-qualitative', action='store_true',
@@ -52,38 +90,51 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def apply_overrides(spec: dict, items) -> dict:
-    """Set nested spec keys from ``a.b.c=value`` strings (values parsed as YAML)."""
-    import yaml
+def make_plan(spec_path: str, work_dir: str = None, overrides=(), checkpoints=(),
+              python: str = sys.executable):
+    """Read the spec (with ``--set`` and ``--use-checkpoint``) and plan it for this checkout."""
+    from mmdepthpretrain.experiments import load_spec, plan_grid
 
-    for item in items:
-        if '=' not in item:
-            raise ValueError(f'--set expects KEY=VALUE, got {item!r}')
-        key, value = item.split('=', 1)
-        node = spec
-        parts = key.split('.')
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ValueError(f'--set {key}: {part} is not a mapping in the spec')
-        node[parts[-1]] = yaml.safe_load(value)
-    return spec
+    spec = load_spec(spec_path, overrides, checkpoints)
+    work_dir = work_dir or osp.join('work_dirs', spec['name'])
+    return plan_grid(spec, work_dir, checkout_tools(python), REPO)
+
+
+def plan_commands(plan) -> str:
+    """The plan as text: every stage and cell with its command, in run order."""
+    from mmdepthpretrain.experiments import format_command
+
+    lines = []
+    for stage in plan.stages:
+        lines.append(f'# {stage.key}' + (f' (given checkpoint {stage.checkpoint})'
+                                         if stage.checkpoint else ''))
+        lines.append(format_command(stage.argv, plan.env))
+    for cell in plan.cells:
+        lines.append(f'# {cell.key} train')
+        lines.append(format_command(cell.train_argv, plan.env))
+        lines.append(f'# {cell.key} test')
+        lines.append(format_command(cell.test_argv, plan.env))
+    return '\n'.join(lines) + '\n'
 
 
 def write_report(plan, print_fn=print, qualitative: bool = True) -> dict:
-    """Table, curves and qualitative figure of a plan's cells (whatever finished)."""
+    """Table, curves and qualitative figure of every finished cell in the plan's work dir."""
     from mmdepthpretrain.experiments import (
         collect_results,
+        metric_pairs,
         plot_curves,
         qualitative_figure,
         write_tables,
     )
 
     report = plan.spec.get('report') or {}
-    records = collect_results(plan.cells)
-    paths = write_tables(plan.work_dir, records, report.get('caption', ''))
-    curves = plot_curves(records, osp.join(plan.work_dir, 'curves.png'),
-                         title=report.get('title'))
+    records = collect_results(plan.cells, plan.work_dir)
+    metrics = metric_pairs(records, plan.metrics)
+    paths = write_tables(plan.work_dir, records, report.get('caption', ''), metrics)
+    curves = None
+    if metrics:
+        curves = plot_curves(records, osp.join(plan.work_dir, 'curves.png'), metrics[0][0],
+                             title=report.get('title'), metric_title=metrics[0][1])
     if curves:
         paths['curves'] = curves
     if qualitative and report.get('qualitative_images', 3) > 0:
@@ -105,16 +156,14 @@ def write_report(plan, print_fn=print, qualitative: bool = True) -> dict:
 
 
 def run(spec_path: str, work_dir: str = None, overrides=(), report_only=False,
-        qualitative=True, quiet=False, print_fn=None) -> dict:
+        qualitative=True, quiet=False, print_fn=None, checkpoints=()) -> dict:
     """Run (or report) a grid; returns the output paths and cell statuses."""
-    from mmdepthpretrain.experiments import GridRunner, load_spec, plan_grid
+    from mmdepthpretrain.experiments import GridRunner
 
     def say(text):
         (print_fn or (lambda s: print(s, flush=True)))(text)
 
-    spec = apply_overrides(load_spec(spec_path), overrides)
-    work_dir = work_dir or osp.join('work_dirs', spec['name'])
-    plan = plan_grid(spec, work_dir)
+    plan = make_plan(spec_path, work_dir, overrides, checkpoints)
     start = time.perf_counter()
     statuses = {}
     if not report_only:
@@ -149,8 +198,12 @@ def main(argv=None):
     from mmdepthpretrain.experiments import GridSpecError
 
     try:
+        if args.dry_run:
+            print(plan_commands(make_plan(args.spec, args.work_dir, args.set,
+                                          args.use_checkpoint)), end='')
+            return 0
         out = run(args.spec, args.work_dir, args.set, args.report_only,
-                  not args.no_qualitative, args.quiet)
+                  not args.no_qualitative, args.quiet, checkpoints=args.use_checkpoint)
     except (GridSpecError, ValueError) as exc:
         print(f'{PROG}: error: {exc}', file=sys.stderr)
         return 2

@@ -1,0 +1,408 @@
+"""The plan of a grid: its stages and fine-tuning cells, each with its exact command.
+
+The commands run the project's entry points (training, testing, checkpoint conversion,
+world generation) whose paths the caller gives in a :class:`GridTools` (the checkout's
+``tools/`` for ``tools/experiments/run_grid.py``), from the caller's root folder, where
+the spec's relative paths (configs, data) live. Every cell of a grid has a folder
+``<work_dir>/cells/<dataset>/<init>-<setup>/b<budget>/seed<seed>``.
+"""
+from __future__ import annotations
+
+import os.path as osp
+import shlex
+import sys
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from .spec import CONVERT_MODES, GridSpecError, report_metrics, validate_spec
+
+__all__ = [
+    'GridTools', 'Stage', 'FinetuneCell', 'GridPlan', 'plan_grid', 'format_command',
+    'convert_mode', 'cell_work_dir'
+]
+
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+CONVERTER = 'pretrain_to_seg'  # the converter of our pre-training checkpoints
+
+
+@dataclass
+class GridTools:
+    """The entry points a grid runs: script paths, relative to the root or absolute.
+
+    Attributes:
+        train (str): Trains a config (``CONFIG --work-dir DIR --cfg-options ...``).
+        test (str): Tests a checkpoint (``CONFIG CKPT --work-dir DIR --out JSON ...``).
+        convert (str): Converts a pre-training checkpoint (``SRC DST --mode M --overwrite``).
+        world (str): Writes the synthetic world (``--out ROOT --layout ...``).
+        python (str): Interpreter. Defaults to the running one.
+    """
+
+    train: str
+    test: str
+    convert: str
+    world: str
+    python: str = sys.executable
+
+
+@dataclass
+class Stage:
+    """One command of the grid (world generation, pre-training or conversion).
+
+    Attributes:
+        key (str): Unique id ('world/D', 'pretrain/D/NAME', 'convert/D/NAME/MODE').
+        kind (str): 'world', 'pretrain' or 'convert'.
+        title (str): The status-line text.
+        argv (list): The command (the interpreter first), run from the root.
+        done_file (str): Present once the stage succeeded.
+        log_file (str): Where the command's output goes.
+        depends (list): Keys of stages that must have succeeded first.
+        outputs (dict): Named output paths (``work_dir`` of a pre-training,
+            ``checkpoint`` of a conversion).
+        checkpoint (str, optional): A pre-training stage finished with this checkpoint
+            instead of training (an absolute path, or 'last': the newest checkpoint in
+            its work dir). Defaults to None.
+    """
+
+    key: str
+    kind: str
+    title: str
+    argv: List[str]
+    done_file: str
+    log_file: str
+    depends: List[str] = field(default_factory=list)
+    outputs: Dict[str, str] = field(default_factory=dict)
+    checkpoint: Optional[str] = None
+
+
+@dataclass
+class FinetuneCell:
+    """One fine-tuning run (dataset x initialisation x setup x budget x seed) and its test.
+
+    Attributes:
+        dataset, init, setup (str): The grid coordinates; ``budget`` (int) labelled
+            images, ``seed`` (int) the run's random seed.
+        config (str): Segmentation config.
+        work_dir (str): The cell's folder (``train/``, ``test/``, logs, ``metrics.json``).
+        train_argv, test_argv (list): Commands; ``test_argv`` has a ``{checkpoint}``
+            placeholder filled in after training. Empty for a cell read back from disk.
+        depends (list): Stage keys (the conversion that makes the initialisation).
+    """
+
+    dataset: str
+    init: str
+    setup: str
+    budget: int
+    seed: int
+    config: str
+    work_dir: str
+    train_argv: List[str] = field(default_factory=list)
+    test_argv: List[str] = field(default_factory=list)
+    depends: List[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f'{self.dataset}/{self.init}-{self.setup}/b{self.budget}/seed{self.seed}'
+
+    @property
+    def metrics_file(self) -> str:
+        return osp.join(self.work_dir, 'metrics.json')
+
+    @property
+    def failed_file(self) -> str:
+        return osp.join(self.work_dir, 'failed.json')
+
+    @property
+    def info_file(self) -> str:
+        return osp.join(self.work_dir, 'cell.json')
+
+    @property
+    def train_dir(self) -> str:
+        return osp.join(self.work_dir, 'train')
+
+    @property
+    def train_done_file(self) -> str:
+        return osp.join(self.work_dir, 'train.done.json')
+
+    @property
+    def train_log(self) -> str:
+        return osp.join(self.work_dir, 'train.log')
+
+    @property
+    def test_log(self) -> str:
+        return osp.join(self.work_dir, 'test.log')
+
+
+@dataclass
+class GridPlan:
+    """Everything a spec asks for, in run order.
+
+    Attributes:
+        name (str): The grid's name.
+        work_dir (str): Absolute output folder.
+        root (str): Working directory of the commands.
+        env (dict): Environment overrides of every command.
+        stages (list): :class:`Stage` objects in run order.
+        cells (list): :class:`FinetuneCell` objects in run order.
+        spec (dict): The spec.
+        metrics (list): ``(key, title)`` pairs of the report (may be empty).
+    """
+
+    name: str
+    work_dir: str
+    root: str
+    env: Dict[str, str]
+    stages: List[Stage]
+    cells: List[FinetuneCell]
+    spec: dict
+    metrics: List[Tuple[str, str]] = field(default_factory=list)
+
+    def stage(self, key: str) -> Stage:
+        return next(s for s in self.stages if s.key == key)
+
+
+def format_command(argv: List[str], env: Optional[Dict[str, str]] = None) -> str:
+    """The shell text of a command, with its environment overrides in front."""
+    prefix = [f'{k}={shlex.quote(str(v))}' for k, v in (env or {}).items()]
+    return ' '.join(prefix + [shlex.quote(str(a)) for a in argv])
+
+
+def cell_work_dir(work_dir: str, dataset: str, init: str, setup: str, budget: int,
+                  seed: int) -> str:
+    """The folder of one fine-tuning cell below a grid's work dir."""
+    return osp.join(work_dir, 'cells', dataset, f'{init}-{setup}', f'b{budget}', f'seed{seed}')
+
+
+def _fmt(value, **ctx) -> str:
+    """A cfg-option value as text, with ``{iters}``-style fields filled in."""
+    if isinstance(value, (list, tuple)):
+        text = '[' + ','.join(_fmt(v, **ctx) for v in value) + ']'
+    else:
+        text = str(value)
+    if '{' in text:
+        text = text.format(**ctx)
+    return text
+
+
+def _options(mapping: Optional[dict], **ctx) -> List[str]:
+    return [f'{k}={_fmt(v, **ctx)}' for k, v in (mapping or {}).items()]
+
+
+def _init_from(config_file: str) -> Optional[dict]:
+    """The config's ``init_from``, read with mmengine (bases resolved)."""
+    from mmengine.config import Config
+
+    try:
+        cfg = Config.fromfile(config_file, import_custom_modules=False)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the user's config
+        raise GridSpecError(f'{config_file}: cannot read the config to find its init_from '
+                            f'({type(exc).__name__}: {exc})') from None
+    init_from = cfg.get('init_from')
+    if init_from is not None and not isinstance(init_from, dict):
+        raise GridSpecError(f'{config_file}: init_from is a dict(converter=..., source=..., '
+                            f'mode=...), got {type(init_from).__name__}')
+    return None if init_from is None else dict(init_from)
+
+
+def convert_mode(config_file: str, setup: dict) -> str:
+    """The converter mode of a setup: its ``convert:``, else the config's ``init_from.mode``.
+
+    Args:
+        config_file (str): The fine-tuning config (read with mmengine's ``Config``).
+        setup (dict): The spec's setup (``name``, optional ``convert``).
+
+    Returns:
+        str: 'full' or 'encoder'.
+    """
+    if setup.get('convert'):
+        return setup['convert']
+    init_from = _init_from(config_file)
+    fix = (f"add init_from = dict(converter='{CONVERTER}', source=..., mode='full' or "
+           f"'encoder') to the config, or give the setup convert: full|encoder in the spec")
+    if init_from is None:
+        raise GridSpecError(f'{config_file}: no init_from field, so the grid cannot tell how '
+                            f'to convert the pre-training checkpoint for setup '
+                            f'{setup["name"]!r}; {fix}')
+    if init_from.get('converter') != CONVERTER:
+        raise GridSpecError(f'{config_file}: init_from.converter is '
+                            f'{init_from.get("converter")!r}, but the grid converts its '
+                            f'pre-training checkpoints with {CONVERTER}; {fix}')
+    mode = init_from.get('mode')
+    if mode not in CONVERT_MODES:
+        raise GridSpecError(f'{config_file}: init_from.mode is {mode!r}, not one of '
+                            f'{", ".join(CONVERT_MODES)}; {fix}')
+    return mode
+
+
+def _world_args(tools: GridTools, root: str, gen: dict) -> List[str]:
+    args = [tools.python, tools.world, '--out', root]
+    for k, v in gen.items():
+        if k == 'size' and isinstance(v, (list, tuple)):
+            v = f'{v[0]}x{v[1]}'
+        if isinstance(v, bool):
+            if k == 'moving_objects':
+                args.append('--moving-objects' if v else '--static')
+            continue
+        args += ['--' + k.replace('_', '-'), str(v)]
+    return args
+
+
+def _given_checkpoint(stage: dict, dataset: str, name: str, root: str,
+                      path: str) -> Optional[str]:
+    given = stage.get('checkpoint')
+    if isinstance(given, dict):
+        given = given.get(dataset)
+    if not given or given == 'last':
+        return given or None
+    ckpt = given if osp.isabs(given) else osp.join(root, given)
+    if not osp.isfile(ckpt):
+        raise GridSpecError(f'{path}: pretrain.{name}.checkpoint ({dataset}): file not '
+                            f'found: {given}')
+    return osp.abspath(ckpt)
+
+
+def _schedule(iters: int, val_interval: int) -> List[str]:
+    if not iters:
+        return []
+    return [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={val_interval}',
+            f'default_hooks.checkpoint.interval={iters}']
+
+
+def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPlan:
+    """Turn a spec into stages and cells with their exact commands.
+
+    Args:
+        spec (dict): From :func:`~mmdepthpretrain.experiments.spec.load_spec`.
+        work_dir (str): Output folder of the grid.
+        tools (GridTools): The entry points the commands run.
+        root (str): Where the commands run; the spec's relative paths (configs, data,
+            checkpoints) are relative to it.
+
+    Returns:
+        GridPlan: Stages (world, pre-training, conversion) and fine-tuning cells.
+    """
+    validate_spec(spec)
+    path = spec.get('_path', '<spec>')
+    work_dir = osp.abspath(work_dir)
+    env = {k: str(v) for k, v in (spec.get('env') or {}).items()}
+    loader_options = spec.get('loader_options') or {}
+    python = tools.python
+    stages: List[Stage] = []
+
+    def rel(p):
+        return p if osp.isabs(p) else osp.join(root, p)
+
+    def data_options(data_root):
+        opts = []
+        for loader in LOADERS:
+            if data_root:
+                opts.append(f'{loader}.dataset.data_root={data_root}')
+            opts += [f'{loader}.{k}={_fmt(v)}' for k, v in loader_options.items()]
+        return opts
+
+    datasets = spec['datasets']
+    roots, pretrain_roots = {}, {}
+    for name, ds in datasets.items():
+        ds = ds or {}
+        data_root = roots[name] = ds.get('data_root')
+        pretrain_roots[name] = ds.get('pretrain_root', data_root)
+        gen = ds.get('generate')
+        if gen:
+            if not data_root:
+                raise GridSpecError(f'{path}: datasets.{name}.generate needs data_root')
+            stages.append(Stage(
+                key=f'world/{name}', kind='world', title=f'synthetic world {name} -> '
+                f'{data_root}', argv=_world_args(tools, data_root, gen),
+                done_file=osp.join(rel(data_root), 'world.json'),
+                log_file=osp.join(work_dir, 'logs', f'world_{name}.log')))
+
+    ft = spec['finetune']
+    ft_datasets = ft.get('datasets') or list(datasets)
+    pretrain = spec.get('pretrain') or {}
+    inits = ft['inits']
+    needed = {}  # (dataset, stage) -> set of converter modes
+    cell_setups = []
+    for init_name, init in inits.items():
+        init = init or {}
+        stage_name = init.get('pretrain')
+        if stage_name and stage_name not in pretrain:
+            raise GridSpecError(f'{path}: finetune.inits.{init_name}.pretrain names '
+                                f'unknown pre-training stage {stage_name!r}')
+        for setup in init.get('setups', ['full']):
+            setup = dict(name=setup) if isinstance(setup, str) else dict(setup)
+            config = setup.get('config') or init.get('config') or ft.get('config')
+            if not config:
+                raise GridSpecError(f'{path}: finetune needs \'config\' (or a config for '
+                                    f'{init_name}-{setup["name"]})')
+            config = config.format(init=init_name, setup=setup['name'])
+            if not osp.isfile(rel(config)):
+                raise GridSpecError(f'{path}: config of {init_name}-{setup["name"]} not '
+                                    f'found: {config}')
+            mode = convert_mode(rel(config), setup) if stage_name else None
+            cell_setups.append((init_name, setup['name'], config, stage_name, mode))
+            if stage_name:
+                for ds in ft_datasets:
+                    needed.setdefault((ds, stage_name), set()).add(mode)
+
+    world_keys = {s.key for s in stages}
+    for (ds, stage_name), modes in sorted(needed.items(), key=lambda x: x[0]):
+        st = pretrain[stage_name]
+        iters = int(st.get('iters', 0))
+        pdir = osp.join(work_dir, 'pretrain', ds, stage_name)
+        args = [python, tools.train, st['config'], '--work-dir', pdir, '--cfg-options']
+        args += data_options(pretrain_roots[ds])
+        args += _schedule(iters, int(st.get('val_interval', iters)))
+        args += [f'randomness.seed={int(st.get("seed", 0))}']
+        args += _options(st.get('options'), iters=iters)
+        wkey = f'world/{ds}'
+        key = f'pretrain/{ds}/{stage_name}'
+        stages.append(Stage(
+            key=key, kind='pretrain', title=f'pre-train {stage_name} on {ds}', argv=args,
+            done_file=osp.join(pdir, 'done.json'), log_file=osp.join(pdir, 'train.log'),
+            depends=[wkey] if wkey in world_keys else [], outputs=dict(work_dir=pdir),
+            checkpoint=_given_checkpoint(st, ds, stage_name, root, path)))
+        for mode in sorted(modes):
+            dst = osp.join(work_dir, 'pretrain', ds, f'{stage_name}_{mode}.pth')
+            stages.append(Stage(
+                key=f'convert/{ds}/{stage_name}/{mode}', kind='convert',
+                title=f'convert {stage_name} -> {mode}',
+                argv=[python, tools.convert, '{checkpoint}', dst, '--mode', mode,
+                      '--overwrite'],
+                done_file=dst, log_file=osp.join(work_dir, 'pretrain', ds,
+                                                 f'convert_{stage_name}_{mode}.log'),
+                depends=[key], outputs=dict(checkpoint=dst)))
+
+    converted = {s.key: s.outputs['checkpoint'] for s in stages if s.kind == 'convert'}
+    cells = []
+    ft_iters = int(ft.get('iters', 0))
+    test_opts = (spec.get('test') or {}).get('options')
+    for ds in ft_datasets:
+        wkey = f'world/{ds}'
+        for budget in ft.get('budgets', [16]):
+            budget_opts = [f'{loader}.dataset.num_labelled={budget}' for loader in LOADERS]
+            for init_name, setup_name, config, stage_name, mode in cell_setups:
+                for seed in ft.get('seeds', [0]):
+                    cdir = cell_work_dir(work_dir, ds, init_name, setup_name, budget, seed)
+                    args = [python, tools.train, config, '--work-dir',
+                            osp.join(cdir, 'train'), '--cfg-options']
+                    args += data_options(roots[ds]) + budget_opts
+                    args += _schedule(ft_iters, int(ft.get('val_interval', ft_iters)))
+                    args += [f'randomness.seed={seed}']
+                    args += _options(ft.get('options'), iters=ft_iters, seed=seed,
+                                     budget=budget)
+                    depends = [wkey] if wkey in world_keys else []
+                    if stage_name:
+                        conv = f'convert/{ds}/{stage_name}/{mode}'
+                        depends.append(conv)
+                        args.append(f'load_from={converted[conv]}')
+                    elif (inits[init_name] or {}).get('load_from'):
+                        args.append(f'load_from={inits[init_name]["load_from"]}')
+                    test = [python, tools.test, config, '{checkpoint}', '--work-dir',
+                            osp.join(cdir, 'test'), '--out', osp.join(cdir, 'metrics.json'),
+                            '--cfg-options'] + data_options(roots[ds]) + budget_opts
+                    test += _options(test_opts, seed=seed, budget=budget)
+                    cells.append(FinetuneCell(
+                        dataset=ds, init=init_name, setup=setup_name, budget=int(budget),
+                        seed=int(seed), config=config, work_dir=cdir, train_argv=args,
+                        test_argv=test, depends=depends))
+    return GridPlan(name=spec['name'], work_dir=work_dir, root=root, env=env, stages=stages,
+                    cells=cells, spec=spec, metrics=report_metrics(spec))
