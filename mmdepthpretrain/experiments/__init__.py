@@ -16,7 +16,7 @@ from .plan import (
                    format_command,
                    plan_grid,
 )
-from .qualitative import colourise, dumped_config, qualitative_figure
+from .qualitative import dumped_config, qualitative_figure
 from .report import (
                    aggregate,
                    collect_results,
@@ -44,7 +44,7 @@ from .spec import (
 
 __all__ = [
     'find_layer', 'grad_cam', 'overlay_heatmap', 'FinetuneCell', 'GridPlan', 'GridTools',
-    'Stage', 'cell_work_dir', 'convert_mode', 'format_command', 'plan_grid', 'colourise',
+    'Stage', 'cell_work_dir', 'convert_mode', 'format_command', 'plan_grid',
     'dumped_config', 'qualitative_figure', 'aggregate', 'collect_results', 'csv_table',
     'curve_series', 'curves_figure', 'finished_cells', 'markdown_table', 'mean_std',
     'metric_pairs', 'plot_curves', 'read_scalars', 'write_tables', 'GridRunner',

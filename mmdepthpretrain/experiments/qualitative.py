@@ -14,16 +14,9 @@ from typing import List, Optional
 
 import numpy as np
 
-__all__ = ['colourise', 'dumped_config', 'qualitative_figure']
+from ..visualization import colorize_labels
 
-
-def colourise(labels: np.ndarray, palette, ignore_index: int = 255) -> np.ndarray:
-    """Map an (H, W) train-id map to an (H, W, 3) uint8 RGB image; unknown ids black."""
-    lut = np.zeros((256, 3), np.uint8)
-    for i, colour in enumerate(palette[:256]):
-        if i != ignore_index:
-            lut[i] = colour
-    return lut[np.clip(labels, 0, 255).astype(np.uint8)]
+__all__ = ['dumped_config', 'qualitative_figure']
 
 
 def dumped_config(train_dir: str) -> Optional[str]:
@@ -101,8 +94,8 @@ def qualitative_figure(records: List[dict], out_file: str, num_images: int = 3,
             for src, dst in label_map.items():
                 lut[src] = dst
             gt = lut[gt]
-        panels = [('input', img), ('ground truth', colourise(gt, palette))]
-        panels += [(f'{name} (seed {models[name][2]})', colourise(p[r], palette))
+        panels = [('input', img), ('ground truth', colorize_labels(gt, palette))]
+        panels += [(f'{name} (seed {models[name][2]})', colorize_labels(p[r], palette))
                    for name, p in preds.items()]
         for c, (title, im) in enumerate(panels):
             ax = axes[r][c]
