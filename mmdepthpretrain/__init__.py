@@ -1,15 +1,16 @@
 """mmdepthpretrain: monocular-depth pre-training for segmentation, an OpenMMLab plugin.
 
 Importing the package registers every component into the host registries (mmseg's
-MODELS, DATASETS, TRANSFORMS, METRICS, HOOKS), so a config only needs::
+MODELS, DATASETS, TRANSFORMS, METRICS, HOOKS; mmengine's RUNNERS, HOOKS, MODEL_WRAPPERS)
+and does nothing else, so a config only needs::
 
     custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
+
+The adaptations of the host stack (safe checkpoint loading, resume under torch's
+``weights_only`` default, CPU distributed) are applied by our tools, or by
+``runner_type = 'CompatRunner'`` with the host tools: see :mod:`mmdepthpretrain.compat`.
 """
-from .compat import install_checkpoint_compat
+from . import compat, datasets, engine, evaluation, models  # noqa: F401  (registration)
 from .version import __version__
 
-install_checkpoint_compat()
-
-from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registration)
-
-__all__ = ['__version__', 'datasets', 'engine', 'evaluation', 'models']
+__all__ = ['__version__', 'compat', 'datasets', 'engine', 'evaluation', 'models']

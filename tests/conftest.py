@@ -1,4 +1,5 @@
-"""Session fixtures: tiny synthetic worlds generated once per test session."""
+"""Session fixtures: tiny synthetic worlds generated once per test session; a guard for
+mmengine's checkpoint loader table."""
 
 import pytest
 
@@ -35,3 +36,14 @@ def synthetic_cityscapes(tmp_path_factory):
 def synthetic_nyu(tmp_path_factory):
     """Root of an NYU-layout world: 2 rooms (train, test) x 4 frames at 128x96."""
     return _world(tmp_path_factory, 'synthetic_nyu', NYU_FIXTURE)
+
+
+@pytest.fixture
+def checkpoint_schemes():
+    """Restore mmengine's ``CheckpointLoader`` scheme table after a test that changes it
+    (``enable_safe_loading``, or building a runner in-process)."""
+    from mmengine.runner import CheckpointLoader
+    saved = dict(CheckpointLoader._schemes)
+    yield
+    CheckpointLoader._schemes.clear()
+    CheckpointLoader._schemes.update(saved)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
+import shlex
 import sys
 import warnings
 from contextlib import contextmanager
@@ -45,7 +46,7 @@ def _pretrained_paths(node, where='model'):
         for item in inits:
             if isinstance(item, dict) and item.get('type') == 'Pretrained' and \
                     item.get('checkpoint'):
-                yield f'{where}.init_cfg.checkpoint', item['checkpoint'], item
+                yield f'{where}.init_cfg.checkpoint', item['checkpoint']
         for key, value in node.items():
             if key != 'init_cfg':
                 yield from _pretrained_paths(value, f'{where}.{key}')
@@ -58,23 +59,82 @@ def _is_local(path: str) -> bool:
     return '://' not in str(path)
 
 
+INIT_FROM_KEYS = ('converter', 'source', 'mode')
+
+
+def converter_names() -> list[str]:
+    """Names of the converters in ``tools/model_converters`` (file names without ``.py``)."""
+    folder = osp.join(REPO_ROOT, 'tools', 'model_converters')
+    return sorted(f[:-3] for f in os.listdir(folder)
+                  if f.endswith('.py') and not f.startswith('_'))
+
+
+def init_from_command(cfg) -> str | None:
+    """The command that makes the config's ``load_from`` file, from its ``init_from``.
+
+    ``init_from = dict(converter=NAME, source=PATH, mode=MODE)`` says that ``load_from`` is
+    written by ``tools/model_converters/NAME.py``; ``mode`` (the converter's ``--mode``) is
+    omitted for converters without one. The command is
+    ``python tools/model_converters/{converter}.py {source} {load_from} [--mode {mode}]``.
+
+    Args:
+        cfg (mmengine.Config): The run's config.
+
+    Returns:
+        str | None: The command, or None when the config has no ``init_from``.
+
+    Raises:
+        CLIError: ``init_from`` is malformed, names no converter of this project, or comes
+            without ``load_from``.
+    """
+    init = cfg.get('init_from')
+    if init is None:
+        return None
+    usage = ("expected init_from = dict(converter='pretrain_to_seg', source='path/to/iter_N.pth', "
+             "mode='full')")
+    if not isinstance(init, dict):
+        raise CLIError(f'init_from: {usage}, got {init!r}')
+    unknown = sorted(set(init) - set(INIT_FROM_KEYS))
+    if unknown:
+        raise CLIError(f'init_from: unknown key(s) {", ".join(unknown)}; {usage}')
+    for key in INIT_FROM_KEYS:
+        value = init.get(key)
+        if (key != 'mode' or value is not None) and not (isinstance(value, str) and value):
+            raise CLIError(f'init_from.{key}: expected a non-empty string, got {value!r}; {usage}')
+    script = f'tools/model_converters/{init["converter"]}.py'
+    if not osp.isfile(osp.join(REPO_ROOT, script)):
+        raise CLIError(f'init_from.converter: no converter {script} '
+                       f'(available: {", ".join(converter_names())})')
+    if not cfg.get('load_from'):
+        raise CLIError('init_from: needs load_from, the file the converter writes')
+    args = ['python', script, init['source'], str(cfg.load_from)]
+    if init.get('mode') is not None:
+        args += ['--mode', init['mode']]
+    return ' '.join(shlex.quote(a) for a in args)
+
+
 def check_input_files(cfg) -> None:
     """Fail before training when a file the config points at is missing.
 
     Checks ``load_from`` and every ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
-    A config may give the command that makes its ``load_from`` file as ``load_from_hint``;
-    it is printed with the error when the missing file is the one the hint makes.
+    When ``load_from`` is missing and the config says how it is made (``init_from``, see
+    :func:`init_from_command`), the error gives the command.
+
+    Args:
+        cfg (mmengine.Config): The run's config.
+
+    Raises:
+        CLIError: A file is missing, or ``init_from`` is malformed.
     """
     items = []
     if cfg.get('load_from') and not cfg.get('resume', False):
-        items.append(('load_from', cfg.load_from, dict(converter_hint=cfg.get('load_from_hint'))))
-    items.extend(_pretrained_paths(cfg.get('model', {})))
-    for key, path, holder in items:
+        items.append(('load_from', cfg.load_from, init_from_command(cfg)))
+    items.extend((key, path, None) for key, path in _pretrained_paths(cfg.get('model', {})))
+    for key, path, command in items:
         if _is_local(path) and not osp.isfile(osp.expanduser(path)):
             msg = f'{key}: initialisation file not found: {path}'
-            hint = holder.get('converter_hint') if isinstance(holder, dict) else None
-            if hint and str(path) in hint:
-                msg += f' (make it with: {hint})'
+            if command:
+                msg += f' (make it with: {command})'
             raise CLIError(msg)
 
 

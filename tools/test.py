@@ -1,5 +1,8 @@
 """Test a checkpoint with a config through mmengine's Runner and print its metrics.
 
+The Runner gets the host adaptations of :mod:`mmdepthpretrain.compat` (safe checkpoint
+loading, CPU distributed).
+
 Examples:
     python tools/test.py CONFIG CHECKPOINT
     tools/dist_test.sh CONFIG CHECKPOINT 8
@@ -63,12 +66,9 @@ def main(argv=None):
         cfg.resume = False
 
         from mmengine.dist import is_main_process
-        from mmengine.registry import RUNNERS
-        from mmengine.runner import Runner
 
-        from mmdepthpretrain.compat import setup_cpu_distributed, teardown_distributed
-        setup_cpu_distributed(cfg, args.launcher)
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        from mmdepthpretrain.compat import build_runner, teardown_distributed
+        runner = build_runner(cfg)  # safe loading, portable checkpoints, CPU distributed
         if untrained:
             runner.model.init_weights()  # what training would start from
         metrics = runner.test()

@@ -1,5 +1,8 @@
 """Train any mmseg/mmdet (or mmdepthpretrain) config with mmengine's Runner.
 
+The Runner gets the host adaptations of :mod:`mmdepthpretrain.compat` (safe checkpoint
+loading, checkpoints that load without the plugin, CPU distributed).
+
 Examples:
     python tools/train.py configs/synthetic/<config>.py
     python tools/train.py CONFIG --resume                 # latest checkpoint in work_dir
@@ -77,12 +80,8 @@ def main(argv=None):
     args = parse_args(argv)
     with one_line_errors('train.py'):
         cfg = build_cfg(args)
-        from mmengine.registry import RUNNERS
-        from mmengine.runner import Runner
-
-        from mmdepthpretrain.compat import setup_cpu_distributed, teardown_distributed
-        setup_cpu_distributed(cfg, args.launcher)
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        from mmdepthpretrain.compat import build_runner, teardown_distributed
+        runner = build_runner(cfg)  # safe loading, portable checkpoints, CPU distributed
         runner.train()
         teardown_distributed()
 

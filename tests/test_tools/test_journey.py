@@ -90,14 +90,23 @@ def test_pretrain_convert_finetune_test(depth_run, synthetic_kitti, tmp_path):
 
 
 def test_missing_initialisation_names_converter(tmp_path):
-    """Run from an empty folder, where the config's relative init file does not exist."""
+    """Run from an empty folder, where the config's relative init file does not exist; the
+    config says how that file is made (``init_from``) and the one-line error gives the
+    command."""
+    source = 'work_dirs/monodepth2-m_r18_1xb4-400_synthetic-320x96/iter_400.pth'
+    config = tmp_path / 'seg_depth_full.py'
+    config.write_text(
+        f"_base_ = '{osp.join(REPO, SEG_CFG.format('depth-full'))}'\n"
+        "load_from = 'pretrain/synthetic/depth_r18_full.pth'\n"
+        f"init_from = dict(converter='pretrain_to_seg', source='{source}', mode='full')\n")
     env = dict(os.environ, PYTHONPATH=REPO)
     proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/train.py'),
-         osp.join(REPO, SEG_CFG.format('depth-full'))],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        [sys.executable, osp.join(REPO, 'tools/train.py'), str(config)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     err = proc.stderr.strip()
     assert 'pretrain/synthetic/depth_r18_full.pth' in err
-    assert 'make it with: python tools/model_converters/pretrain_to_seg.py' in err
+    assert err.endswith(
+        '(make it with: python tools/model_converters/pretrain_to_seg.py '
+        f'{source} pretrain/synthetic/depth_r18_full.pth --mode full)'), err
     assert len(err.splitlines()) == 1, err
