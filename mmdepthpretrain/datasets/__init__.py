@@ -20,14 +20,18 @@ from .strict_coco import StrictCocoDataset
 from .transforms import (
     LoadDepthFromLidar,
     LoadDepthMap,
+    LoadFlowAnnotation,
     LoadMultiFrameImages,
     MultiFrameRandomCrop,
     MultiFrameRandomFlip,
     MultiFrameResize,
+    PackMultiFrameFlowInputs,
     PackMultiFrameInputs,
 )
 
 __all__ = [
+    'LoadFlowAnnotation',
+    'PackMultiFrameFlowInputs',
     'StrictCocoDataset',
     'decode_instance_map',
     'instances_to_coco',

@@ -2,10 +2,13 @@
 
 from .metrics import (
     KITTI7_CLASS_IDS,
+    FlowEPEMetric,
     KittiSegMetric,
     MonoDepthMetric,
+    ReconstructionMetric,
     compute_depth_errors,
     eval_crop_mask,
+    flow_errors,
 )
 
 __all__ = [
@@ -14,4 +17,7 @@ __all__ = [
     'MonoDepthMetric',
     'compute_depth_errors',
     'eval_crop_mask',
+    'FlowEPEMetric',
+    'flow_errors',
+    'ReconstructionMetric',
 ]

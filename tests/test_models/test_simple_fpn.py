@@ -2,12 +2,12 @@
 import pytest
 import torch
 
-from mmdepthpretrain.models.necks import LayerNorm2d, SimpleFPN
+from mmdepthpretrain.models.necks import LN2d, SimpleFPN
 
 
 def test_layernorm2d_normalises_each_pixel_over_channels():
     torch.manual_seed(0)
-    ln = LayerNorm2d(6)
+    ln = LN2d(6)
     torch.nn.init.normal_(ln.weight)
     torch.nn.init.normal_(ln.bias)
     x = torch.randn(2, 6, 3, 5)
@@ -31,7 +31,7 @@ def test_pyramid_strides_and_channels_from_the_last_map():
     again = neck((torch.zeros_like(first), last))
     assert all(torch.equal(a, b) for a, b in zip(outs, again))
     # every level is LayerNorm-ed: zero mean over channels before the norm's affine
-    assert neck.fpn_convs[0].norm.__class__ is LayerNorm2d
+    assert neck.fpn_convs[0].norm.__class__ is LN2d
     with pytest.raises(ValueError, match='expected 16 channels'):
         neck((torch.randn(1, 12, 6, 8),))
     with pytest.raises(ValueError, match='num_outs'):

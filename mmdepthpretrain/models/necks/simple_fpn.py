@@ -17,10 +17,10 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor
 
-__all__ = ['LayerNorm2d', 'SimpleFPN']
+__all__ = ['LN2d', 'SimpleFPN']
 
 
-class LayerNorm2d(nn.LayerNorm):
+class LN2d(nn.LayerNorm):
     """LayerNorm over the channel axis of an ``(N, C, H, W)`` map (ViTDet's ``LN2d``).
 
     Args:
@@ -49,7 +49,7 @@ class SimpleFPN(BaseModule):
         out_channels (int): Channels of every output level. Defaults to 256.
         num_outs (int): Output levels (4, or more for extra max-pooled levels).
             Defaults to 5.
-        norm_cfg (dict): Norm after each convolution. Defaults to ``LayerNorm2d``.
+        norm_cfg (dict): Norm after each convolution. Defaults to ``LN2d``.
         init_cfg (dict, optional): Defaults to None.
     """
 
@@ -64,11 +64,11 @@ class SimpleFPN(BaseModule):
                              f'got {in_channels}')
         if num_outs < 4:
             raise ValueError(f'SimpleFPN: num_outs must be >= 4, got {num_outs}')
-        norm_cfg = dict(norm_cfg or dict(type=LayerNorm2d, eps=1e-6))
+        norm_cfg = dict(norm_cfg or dict(type=LN2d, eps=1e-6))
         self.backbone_channel = c
         self.num_outs = num_outs
         self.up4 = nn.Sequential(
-            nn.ConvTranspose2d(c, c // 2, 2, 2), LayerNorm2d(c // 2), nn.GELU(),
+            nn.ConvTranspose2d(c, c // 2, 2, 2), LN2d(c // 2), nn.GELU(),
             nn.ConvTranspose2d(c // 2, in_channels[0], 2, 2))
         self.up2 = nn.ConvTranspose2d(c, in_channels[1], 2, 2)
         self.same = nn.Identity() if in_channels[2] == c else nn.Conv2d(c, in_channels[2], 1)
@@ -97,13 +97,13 @@ class SimpleFPN(BaseModule):
 
 def _register() -> None:
     from mmseg.registry import MODELS as SEG
-    SEG.register_module(name='LN2d', module=LayerNorm2d, force=True)
+    SEG.register_module(module=LN2d, force=True)
     try:
         from mmdet.registry import MODELS as DET
     except ImportError:  # detection is optional
         return
     DET.register_module(module=SimpleFPN, force=True)
-    DET.register_module(name='LN2d', module=LayerNorm2d, force=True)
+    DET.register_module(module=LN2d, force=True)
 
 
 _register()
