@@ -6,7 +6,6 @@
 # eigen_zhou/{train,val}_files.txt, eigen/test_files.txt (or make your own with
 # tools/misc/make_kitti_split.py). Validation and test use velodyne depth projected at the
 # original resolution, the Garg crop, an 80 m cap and per-image median scaling.
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 dataset_type = 'KittiRawDepthDataset'
 data_root = 'data/kitti_raw'
 img_scale = (640, 192)  # (width, height)
