@@ -12,7 +12,7 @@ _base_ = [
 ]
 imagenet = 'pretrain/resnet18-f37072fd.pth'
 model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)))
-train_pipeline = [  # no flip: it would mirror the flow
+train_pipeline = [  # no flip, unlike the dataset's pipeline
     dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
     dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),
     dict(type='PackMultiFrameInputs'),

@@ -8,16 +8,15 @@ _base_ = [
     '../_base_/schedules/synthetic_cpu_400.py', '../_base_/default_runtime.py'
 ]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
-img_scale = {{_base_.img_scale}}
-train_pipeline = [  # no flip: it would mirror the flow
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
+train_pipeline = [  # no flip, unlike the dataset's pipeline
+    dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
+    dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),
     dict(type='PackMultiFrameInputs'),
 ]
 val_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
+    dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
     dict(type='LoadFlowAnnotation'),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
+    dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),
     dict(type='PackMultiFrameFlowInputs'),
 ]
 train_dataloader = dict(dataset=dict(frame_ids=[0, 1], pipeline=train_pipeline))
