@@ -2,7 +2,8 @@
 # Initialisation: self-supervised monocular depth (M), ImageNet-initialised (paper "Depth").
 # Setup: cross architecture: depth encoder initialises DeepLabV3-R50, decoder random, fine-tune all (paper Fig. 1 c).
 _base_ = [
-    './deeplabv3_r50-d8-random-cross_8xb2-20k_kitti-640x192.py', '../_base_/normalization/monodepth2.py'
+    './deeplabv3_r50-d8-random-cross_8xb2-20k_kitti-640x192.py',
+    '../_base_/normalization/monodepth2.py',
 ]
 model = dict(data_preprocessor={{_base_.monodepth2_normalization}})
 load_from = 'pretrain/depth-m_r50_kitti_encoder.pth'

@@ -2,7 +2,8 @@
 # Cityscapes layout (python tools/misc/make_synthetic_world.py --out
 # data/synthetic_cityscapes --layout cityscapes); plain BN for one process.
 _base_ = [
-    '../_base_/models/deeplabv3_r50-d8_depth.py', '../_base_/datasets/synthetic_cityscapes_depth.py',
+    '../_base_/models/deeplabv3_r50-d8_depth.py',
+    '../_base_/datasets/synthetic_cityscapes_depth.py',
     '../_base_/schedules/synthetic_cpu_400.py', '../_base_/default_runtime.py'
 ]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -1,6 +1,7 @@
 # Initialisation: self-supervised monocular depth (M) pre-trained on the synthetic world from random initialisation. Setup: full.
 _base_ = [
-    './depthseg_r18-random-full_1xb4-300_synthetic-320x96.py', '../_base_/normalization/monodepth2.py'
+    './depthseg_r18-random-full_1xb4-300_synthetic-320x96.py',
+    '../_base_/normalization/monodepth2.py',
 ]
 model = dict(data_preprocessor={{_base_.monodepth2_normalization}})
 load_from = 'pretrain/synthetic/depth_r18_full.pth'
