@@ -5,9 +5,8 @@
 # end-point error against the world's ground-truth flow (ground_truth/<drive>/flow).
 _base_ = [
     '../_base_/models/flow_r18.py', '../_base_/datasets/synthetic_kitti_depth.py',
-    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/cpu_runtime.py'
 ]
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
 train_pipeline = [  # no flip, unlike the dataset's pipeline
     dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
     dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),

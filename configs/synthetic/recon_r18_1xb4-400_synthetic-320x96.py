@@ -4,9 +4,8 @@
 # (Adam 5e-4, x0.1 after 300). Validation: L1 on the removed pixels of seeded masks.
 _base_ = [
     '../_base_/models/recon_r18.py', '../_base_/datasets/synthetic_kitti_depth.py',
-    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/cpu_runtime.py'
 ]
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
 # training: the dataset's pipeline (with the flip); validation: the same without it
 val_pipeline = [
     dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
