@@ -1,6 +1,9 @@
-"""Every config under configs/ loads, and its model and pipelines build."""
+"""Every config under configs/ loads, and its model and pipelines build; each fact the
+configs share (the plugin import, a normalisation, how a loaded file is made) lives in one
+place."""
 import glob
 import os.path as osp
+import re
 
 import pytest
 
@@ -8,6 +11,19 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p.split(osp.sep))
+ALL_FILES = sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
+RUNTIME = osp.join(REPO, 'configs', '_base_', 'default_runtime.py')
+NORMALIZATION = osp.join(REPO, 'configs', '_base_', 'normalization')
+CONVERTERS = osp.join(REPO, 'tools', 'model_converters')
+
+
+def _rel(path):
+    return osp.relpath(path, REPO)
+
+
+def _text(path):
+    with open(path, encoding='utf-8') as f:
+        return f.read()
 
 
 def _pipelines(cfg):
@@ -25,7 +41,7 @@ def test_there_are_configs():
     assert CONFIGS, 'no configs found under configs/'
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=[osp.relpath(p, REPO) for p in CONFIGS])
+@pytest.mark.parametrize('path', CONFIGS, ids=[_rel(p) for p in CONFIGS])
 def test_config_builds(path):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -47,3 +63,47 @@ def test_config_builds(path):
             TRANSFORMS.build(t)
     for key in ('train_cfg', 'optim_wrapper'):
         assert key in cfg, f'{key} missing'
+
+
+def test_plugin_import_lives_in_the_runtime_base():
+    """`custom_imports` is written once; every config reaches it by inheritance."""
+    holders = [_rel(p) for p in ALL_FILES if re.search(r'^custom_imports\s*=', _text(p), re.M)]
+    assert holders == [_rel(RUNTIME)], holders
+    assert "_base_ = 'mmseg::_base_/default_runtime.py'" in _text(RUNTIME)
+    direct = [_rel(p) for p in ALL_FILES if 'mmseg::_base_/default_runtime.py' in _text(p)]
+    assert direct == [_rel(RUNTIME)], \
+        f'inherit configs/_base_/default_runtime.py instead of mmseg\'s: {direct}'
+
+
+def test_normalisations_live_in_their_bases():
+    """Mean/std values are written only in configs/_base_/normalization/*.py."""
+    pattern = re.compile(r'\b(mean|std)\s*=\s*\[')
+    inline = [_rel(p) for p in ALL_FILES
+              if pattern.search(_text(p)) and osp.dirname(p) != NORMALIZATION]
+    assert not inline, f'select a normalisation base instead of writing mean/std: {inline}'
+    names = sorted(osp.basename(p) for p in glob.glob(osp.join(NORMALIZATION, '*.py')))
+    assert names == ['imagenet.py', 'monodepth2.py', 'unit.py']
+    for name in names:  # one key per file, named after it (bases of a config share no key)
+        assert re.search(rf'^{name[:-3]}_normalization = dict\(mean=\[',
+                         _text(osp.join(NORMALIZATION, name)), re.M), name
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[_rel(p) for p in CONFIGS])
+def test_loaded_file_says_how_it_is_made(path):
+    """A config that loads a converted file says how it is made in ``init_from``."""
+    from mmengine.config import Config
+
+    assert 'load_from_hint' not in _text(path), 'load_from_hint is replaced by init_from'
+    cfg = Config.fromfile(path)
+    init = cfg.get('init_from')
+    if not cfg.get('load_from'):
+        assert init is None, 'init_from without load_from'
+        return
+    assert init is not None, f'load_from {cfg.load_from} without init_from'
+    assert set(init) <= {'converter', 'source', 'mode'} and {'converter', 'source'} <= set(init), \
+        f'init_from needs converter and source (and mode for converters with --mode): {init}'
+    script = osp.join(CONVERTERS, f'{init["converter"]}.py')
+    assert osp.isfile(script), f'init_from.converter: no {_rel(script)}'
+    has_mode = bool(re.search(r"add_argument\(\s*'--mode'", _text(script)))
+    assert ('mode' in init) == has_mode, \
+        f'init_from.mode must be given exactly for converters with --mode ({init["converter"]})'

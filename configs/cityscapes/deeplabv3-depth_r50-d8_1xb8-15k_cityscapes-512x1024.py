@@ -3,14 +3,8 @@
 # flip); the head is replaced by a classifier for segmentation fine-tuning. ImageNet
 # initialisation from mmseg's ResNet-50-V1c weights (a local file).
 _base_ = [
-    '../_base_/models/deeplabv3_r50-d8_depth.py',
-    '../_base_/datasets/cityscapes_depth.py',
-    '../_base_/schedules/depth_adam_linear_15k.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/deeplabv3_r50-d8_depth.py', '../_base_/datasets/cityscapes_depth.py',
+    '../_base_/schedules/depth_adam_linear_15k.py', '../_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 imagenet = 'pretrain/resnet50_v1c-2cccc1ad.pth'
-model = dict(
-    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
-    depth_loss=dict(type='MaskedL1DepthLoss', max_depth=100.0),
-)
+model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)))

@@ -1,14 +1,8 @@
 # "Depth-cropped" variant (Lao et al., Cityscapes): as the 512x1024 config, but depth is
 # learnt on random 256x256 crops of the resized frames.
 _base_ = [
-    '../_base_/models/deeplabv3_r50-d8_depth.py',
-    '../_base_/datasets/cityscapes_depth_crop256.py',
-    '../_base_/schedules/depth_adam_linear_15k.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/deeplabv3_r50-d8_depth.py', '../_base_/datasets/cityscapes_depth_crop256.py',
+    '../_base_/schedules/depth_adam_linear_15k.py', '../_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 imagenet = 'pretrain/resnet50_v1c-2cccc1ad.pth'
-model = dict(
-    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
-    depth_loss=dict(type='MaskedL1DepthLoss', max_depth=100.0),
-)
+model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)))

@@ -2,8 +2,5 @@
 # ("Depth-cropped": the depth model never saw whole scenes), head re-initialised.
 _base_ = './deeplabv3_r50-d8-depth_8xb1-60k_cityscapes-512x512.py'
 load_from = 'pretrain/depthcrop_deeplabv3_r50_cityscapes_encoder.pth'
-load_from_hint = (
-    'python tools/model_converters/pretrain_to_seg.py work_dirs/deeplabv3-depth_'
-    'r50-d8_1xb8-15k_cityscapes-crop256x256/iter_15000.pth '
-    'pretrain/depthcrop_deeplabv3_r50_cityscapes_encoder.pth --mode encoder'
-)
+init_from = dict(
+    source='work_dirs/deeplabv3-depth_r50-d8_1xb8-15k_cityscapes-crop256x256/iter_15000.pth')

@@ -5,18 +5,12 @@ _base_ = [
     'mmseg::_base_/models/deeplabv3_r50-d8.py',
     'mmseg::_base_/datasets/cityscapes.py',
     '../_base_/schedules/cityscapes_seg_sgd_60k.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/default_runtime.py',
+    '../_base_/normalization/unit.py',
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 crop_size = (512, 512)
 data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[0.0, 0.0, 0.0],
-    std=[255.0, 255.0, 255.0],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size=crop_size,
+    mean={{_base_.unit_normalization.mean}}, std={{_base_.unit_normalization.std}}, size=crop_size
 )
 model = dict(
     data_preprocessor=data_preprocessor,

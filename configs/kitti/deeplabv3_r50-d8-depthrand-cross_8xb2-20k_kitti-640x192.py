@@ -1,12 +1,5 @@
-# KITTI semantics, 16 labelled images, 640x192, the paper's schedule.
 # Initialisation: self-supervised monocular depth (M) from random initialisation (paper "Depth-Rand").
 # Setup: cross architecture: encoder initialises DeepLabV3-R50, decoder random, fine-tune all (paper Fig. 1 c).
-_base_ = [
-    '../_base_/models/deeplabv3_r50_depthenc.py', '../_base_/datasets/kitti_semantic.py',
-    '../_base_/schedules/kitti_seg_adam_20k.py', 'mmseg::_base_/default_runtime.py'
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-model = dict(
-    data_preprocessor=dict(mean=[114.75, 114.75, 114.75], std=[57.375, 57.375, 57.375]))
+_base_ = './deeplabv3_r50_depthinit.py'
 load_from = 'pretrain/depthrand-m_r50_kitti_encoder.pth'
-load_from_hint = 'python tools/model_converters/pretrain_to_seg.py work_dirs/monodepth2-m_r50-rand_1xb12-66k_kitti-640x192/iter_66360.pth pretrain/depthrand-m_r50_kitti_encoder.pth --mode encoder'
+init_from = dict(source='work_dirs/monodepth2-m_r50-rand_1xb12-66k_kitti-640x192/iter_66360.pth')

@@ -1,12 +1,9 @@
-# KITTI semantics, 16 labelled images, 640x192, the paper's schedule.
 # Initialisation: ImageNet classification (torchvision weights, encoder only).
 # Setup: cross architecture: encoder initialises DeepLabV3-R50, decoder random, fine-tune all (paper Fig. 1 c).
 _base_ = [
-    '../_base_/models/deeplabv3_r50_depthenc.py', '../_base_/datasets/kitti_semantic.py',
-    '../_base_/schedules/kitti_seg_adam_20k.py', 'mmseg::_base_/default_runtime.py'
+    './deeplabv3_r50-d8-random-cross_8xb2-20k_kitti-640x192.py',
+    '../_base_/normalization/imagenet.py',
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-model = dict(
-    data_preprocessor=dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
+model = dict(data_preprocessor={{_base_.imagenet_normalization}})
 load_from = 'pretrain/imagenet_r50_encoder.pth'
-load_from_hint = 'python tools/model_converters/torchvision_resnet.py pretrain/resnet50-0676ba61.pth pretrain/imagenet_r50_encoder.pth'
+init_from = dict(converter='torchvision_resnet', source='pretrain/resnet50-0676ba61.pth')

@@ -2,11 +2,10 @@
 # Initialisation: self-supervised monocular depth (M), ImageNet-initialised (paper "Depth").
 # Setup: cross architecture: depth encoder initialises DeepLabV3-R50, decoder random, fine-tune all (paper Fig. 1 c).
 _base_ = [
-    '../_base_/models/deeplabv3_r50_depthenc.py', '../_base_/datasets/kitti_semantic.py',
-    '../_base_/schedules/kitti_seg_adam_20k.py', 'mmseg::_base_/default_runtime.py'
+    './deeplabv3_r50-d8-random-cross_8xb2-20k_kitti-640x192.py',
+    '../_base_/normalization/monodepth2.py',
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-model = dict(
-    data_preprocessor=dict(mean=[114.75, 114.75, 114.75], std=[57.375, 57.375, 57.375]))
+model = dict(data_preprocessor={{_base_.monodepth2_normalization}})
 load_from = 'pretrain/depth-m_r50_kitti_encoder.pth'
-load_from_hint = 'python tools/model_converters/pretrain_to_seg.py work_dirs/monodepth2-m_r50_1xb12-66k_kitti-640x192/iter_66360.pth pretrain/depth-m_r50_kitti_encoder.pth --mode encoder'
+init_from = dict(converter='pretrain_to_seg', mode='encoder',
+                 source='work_dirs/monodepth2-m_r50_1xb12-66k_kitti-640x192/iter_66360.pth')

@@ -1,13 +1,4 @@
-# KITTI semantics, 16 labelled images, 640x192, the paper's schedule.
 # Initialisation: ImageNet classification (torchvision weights, encoder only).
 # Setup: encoder frozen (no gradient, not in the optimizer, BN in eval mode), decoder trained (paper Fig. 1 d).
-_base_ = [
-    '../_base_/models/depthseg_r18.py', '../_base_/datasets/kitti_semantic.py',
-    '../_base_/schedules/kitti_seg_adam_20k.py', 'mmseg::_base_/default_runtime.py'
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-model = dict(
-    data_preprocessor=dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]),
-    backbone=dict(frozen_stages=4))
-load_from = 'pretrain/imagenet_r18_encoder.pth'
-load_from_hint = 'python tools/model_converters/torchvision_resnet.py pretrain/resnet18-f37072fd.pth pretrain/imagenet_r18_encoder.pth'
+_base_ = './depthseg_r18-imagenet-encoder_8xb2-20k_kitti-640x192.py'
+model = dict(backbone=dict(frozen_stages=4))

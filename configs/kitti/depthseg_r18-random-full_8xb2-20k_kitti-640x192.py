@@ -3,8 +3,5 @@
 # Setup: encoder and decoder initialised, only the classifier fresh, fine-tune all (paper Fig. 1 b).
 _base_ = [
     '../_base_/models/depthseg_r18.py', '../_base_/datasets/kitti_semantic.py',
-    '../_base_/schedules/kitti_seg_adam_20k.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/schedules/kitti_seg_adam_20k.py', '../_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-model = dict(
-    data_preprocessor=dict(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0]))

@@ -1,12 +1,6 @@
-# KITTI semantics, 16 labelled images, 640x192, the paper's schedule.
 # Initialisation: released Monodepth2 weights (mono 640x192), converted.
 # Setup: encoder and decoder initialised, only the classifier fresh, fine-tune all (paper Fig. 1 b).
-_base_ = [
-    '../_base_/models/depthseg_r50.py', '../_base_/datasets/kitti_semantic.py',
-    '../_base_/schedules/kitti_seg_adam_20k.py', 'mmseg::_base_/default_runtime.py'
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-model = dict(
-    data_preprocessor=dict(mean=[114.75, 114.75, 114.75], std=[57.375, 57.375, 57.375]))
+_base_ = './depthseg_r18-monodepth2-full_8xb2-20k_kitti-640x192.py'
+model = dict(backbone=dict(depth=50), decode_head=dict(in_channels=(64, 256, 512, 1024, 2048)))
 load_from = 'pretrain/monodepth2_r50_full.pth'
-load_from_hint = 'python tools/model_converters/monodepth2_to_mmdp.py path/to/mono_resnet50_640x192 pretrain/monodepth2_r50_full.pth --mode seg-full'
+init_from = dict(source='path/to/mono_resnet50_640x192')

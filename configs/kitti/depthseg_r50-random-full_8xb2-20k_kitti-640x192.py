@@ -1,10 +1,5 @@
 # KITTI semantics, 16 labelled images, 640x192, the paper's schedule.
 # Initialisation: None: random initialisation (paper "None").
 # Setup: encoder and decoder initialised, only the classifier fresh, fine-tune all (paper Fig. 1 b).
-_base_ = [
-    '../_base_/models/depthseg_r50.py', '../_base_/datasets/kitti_semantic.py',
-    '../_base_/schedules/kitti_seg_adam_20k.py', 'mmseg::_base_/default_runtime.py'
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-model = dict(
-    data_preprocessor=dict(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0]))
+_base_ = './depthseg_r18-random-full_8xb2-20k_kitti-640x192.py'
+model = dict(backbone=dict(depth=50), decode_head=dict(in_channels=(64, 256, 512, 1024, 2048)))

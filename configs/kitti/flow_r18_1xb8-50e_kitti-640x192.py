@@ -4,22 +4,17 @@
 # side, i.e. each stream with p 0.5). ResNet-18 encoder initialised from ImageNet (as the
 # paper's "Depth"; set model.backbone.init_cfg=None for a random start). KITTI raw has no
 # flow ground truth: validation reports the photometric L1 of the predicted flow
-# (photo_l1) next to that of zero flow (photo_l1_zero). Only the encoder is transferred:
-#   python tools/model_converters/pretrain_to_seg.py work_dirs/<this config>/iter_N.pth \
-#       pretrain/flow_r18_kitti_encoder.pth --mode encoder
+# (photo_l1) next to that of zero flow (photo_l1_zero). Only the encoder is transferred
+# (init_from mode 'encoder' in the segmentation configs that load it).
 _base_ = [
-    '../_base_/models/flow_r18.py',
-    '../_base_/datasets/kitti_raw_depth.py',
-    '../_base_/schedules/flow_adam_50e.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/flow_r18.py', '../_base_/datasets/kitti_raw_depth.py',
+    '../_base_/schedules/flow_adam_50e.py', '../_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 imagenet = 'pretrain/resnet18-f37072fd.pth'
 model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)))
-img_scale = (640, 192)
-train_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
+train_pipeline = [  # no flip, unlike the dataset's pipeline
+    dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
+    dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),
     dict(type='PackMultiFrameInputs'),
 ]
 val_pipeline = train_pipeline

@@ -1,7 +1,5 @@
 # The flow pre-training baseline of flow_r18_1xb8-50e_kitti-640x192.py with a ResNet-50
-# encoder (ImageNet-initialised). Only the encoder is transferred:
-#   python tools/model_converters/pretrain_to_seg.py work_dirs/<this config>/iter_N.pth \
-#       pretrain/flow_r50_kitti_encoder.pth --mode encoder
+# encoder (ImageNet-initialised); only the encoder is transferred.
 _base_ = './flow_r18_1xb8-50e_kitti-640x192.py'
 model = dict(
     backbone=dict(depth=50, init_cfg=dict(checkpoint='pretrain/resnet50-0676ba61.pth')),

@@ -1,12 +1,9 @@
 # Depth supervised by projected velodyne points (L, masked L1, Lao et al. eq. 14) on KITTI
 # raw, ResNet-18 from ImageNet, Monodepth2's decoder and schedule.
 _base_ = [
-    '../_base_/models/monodepth2_r18.py',
-    '../_base_/datasets/kitti_raw_lidar.py',
-    '../_base_/schedules/monodepth2_66k.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/monodepth2_r18.py', '../_base_/datasets/kitti_raw_lidar.py',
+    '../_base_/schedules/monodepth2_66k.py', '../_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 imagenet = 'pretrain/resnet18-f37072fd.pth'
 model = dict(
     supervision='L',

@@ -1,21 +1,7 @@
-# Depth supervised by projected velodyne points (L, masked L1, Lao et al. eq. 14) on KITTI
-# raw, ResNet-50 from ImageNet, Monodepth2's decoder and schedule.
-_base_ = [
-    '../_base_/models/monodepth2_r50.py',
-    '../_base_/datasets/kitti_raw_lidar.py',
-    '../_base_/schedules/monodepth2_66k.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
+# Depth supervised by projected velodyne points (L) on KITTI raw, ResNet-50 from ImageNet.
+_base_ = './monodepth2-l_r18_1xb12-66k_kitti-640x192.py'
 imagenet = 'pretrain/resnet50-0676ba61.pth'
 model = dict(
-    supervision='L',
-    frame_ids=[0],
-    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
-    pose_encoder=None,
-    pose_decoder=None,
-    smoothness_loss=None,
-    depth_loss=dict(type='MaskedL1DepthLoss', max_depth=80.0),
+    backbone=dict(depth=50, init_cfg=dict(checkpoint=imagenet)),
+    decode_head=dict(in_channels=[64, 256, 512, 1024, 2048]),
 )
-val_evaluator = dict(scale_mode='none')
-test_evaluator = val_evaluator

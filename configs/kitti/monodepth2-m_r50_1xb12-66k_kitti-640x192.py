@@ -1,18 +1,10 @@
 # Self-supervised depth from monocular video (M) on KITTI raw, Monodepth2 recipe, ResNet-50
 # depth and pose encoders initialised from ImageNet (torchvision weights, a local file).
-_base_ = [
-    '../_base_/models/monodepth2_r50.py',
-    '../_base_/datasets/kitti_raw_depth.py',
-    '../_base_/schedules/monodepth2_66k.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
+_base_ = './monodepth2-m_r18_1xb12-66k_kitti-640x192.py'
 imagenet = 'pretrain/resnet50-0676ba61.pth'
-# Monocular video alone fixes no scale: Monodepth2's recipe, non-metric units (the depth
-# head's default init, about 0.2 m, and pose scale 0.01 for the translation too).
 model = dict(
-    decode_head=dict(init_disp=None),
-    pose_decoder=dict(translation_scale=None),
-    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
-    pose_encoder=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
+    backbone=dict(depth=50, init_cfg=dict(checkpoint=imagenet)),
+    decode_head=dict(in_channels=[64, 256, 512, 1024, 2048]),
+    pose_encoder=dict(depth=50, init_cfg=dict(checkpoint=imagenet)),
+    pose_decoder=dict(in_channels=2048),
 )

@@ -1,18 +1,11 @@
 # Self-supervised depth from monocular video and stereo (MS) on KITTI raw, ResNet-18
 # from ImageNet; metric scale from the stereo baseline (no median scaling).
-_base_ = [
-    '../_base_/models/monodepth2_r18.py',
-    '../_base_/datasets/kitti_raw_depth.py',
-    '../_base_/schedules/monodepth2_66k.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-imagenet = 'pretrain/resnet18-f37072fd.pth'
+_base_ = './monodepth2-m_r18_1xb12-66k_kitti-640x192.py'
 model = dict(
     supervision='MS',
     frame_ids=[0, -1, 1, 's'],
-    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
-    pose_encoder=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
+    decode_head=dict(init_disp=0.01),  # metric units (see the model base)
+    pose_decoder=dict(translation_scale=0.1),
 )
 train_dataloader = dict(dataset=dict(frame_ids=[0, -1, 1, 's']))
 val_evaluator = dict(scale_mode='none')

@@ -1,20 +1,7 @@
-# Self-supervised depth from stereo pairs (S) on KITTI raw, ResNet-50 from ImageNet. The
-# stereo baseline is metric, so predictions are evaluated without median scaling.
-_base_ = [
-    '../_base_/models/monodepth2_r50.py',
-    '../_base_/datasets/kitti_raw_depth.py',
-    '../_base_/schedules/monodepth2_66k.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
+# Self-supervised depth from stereo pairs (S) on KITTI raw, ResNet-50 from ImageNet.
+_base_ = './monodepth2-s_r18_1xb12-66k_kitti-640x192.py'
 imagenet = 'pretrain/resnet50-0676ba61.pth'
 model = dict(
-    supervision='S',
-    frame_ids=[0, 's'],
-    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)),
-    pose_encoder=None,
-    pose_decoder=None,
+    backbone=dict(depth=50, init_cfg=dict(checkpoint=imagenet)),
+    decode_head=dict(in_channels=[64, 256, 512, 1024, 2048]),
 )
-train_dataloader = dict(dataset=dict(frame_ids=[0, 's']))
-val_evaluator = dict(scale_mode='none')
-test_evaluator = val_evaluator

@@ -3,31 +3,21 @@
 # schedule for this baseline; it uses the flow baseline's (batch 8, Adam 5e-4 for 25 epochs
 # then 5e-5 for 25), horizontal flip p 0.5 and Monodepth2's colour jitter. ResNet-18 encoder
 # initialised from ImageNet (set model.backbone.init_cfg=None for a random start).
-# Validation: L1 on the removed pixels of seeded masks. Only the encoder is transferred:
-#   python tools/model_converters/pretrain_to_seg.py work_dirs/<this config>/iter_N.pth \
-#       pretrain/recon_r18_kitti_encoder.pth --mode encoder
+# Validation: L1 on the removed pixels of seeded masks. Only the encoder is transferred
+# (init_from mode 'encoder' in the segmentation configs that load it).
 _base_ = [
-    '../_base_/models/recon_r18.py',
-    '../_base_/datasets/kitti_raw_depth.py',
-    '../_base_/schedules/flow_adam_50e.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/recon_r18.py', '../_base_/datasets/kitti_raw_depth.py',
+    '../_base_/schedules/flow_adam_50e.py', '../_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 imagenet = 'pretrain/resnet18-f37072fd.pth'
 model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=imagenet)))
-img_scale = (640, 192)
-train_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
-    dict(type='MultiFrameRandomFlip', prob=0.5),
-    dict(type='PackMultiFrameInputs'),
-]
+# training: the dataset's pipeline (with the flip); validation: the same without it
 val_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
+    dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
+    dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),
     dict(type='PackMultiFrameInputs'),
 ]
-train_dataloader = dict(batch_size=8, dataset=dict(frame_ids=[0], pipeline=train_pipeline))
+train_dataloader = dict(batch_size=8, dataset=dict(frame_ids=[0]))
 val_dataloader = dict(
     batch_size=1, dataset=dict(frame_ids=[0], with_depth=False, pipeline=val_pipeline)
 )

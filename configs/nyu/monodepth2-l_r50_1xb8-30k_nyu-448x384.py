@@ -2,17 +2,12 @@
 # ImageNet with the multi-scale disparity decoder, 448x384 crops, batch 8, Adam 1e-4 for 5
 # epochs then 5e-5 for 5, colour jitter in [0.8, 1.2] with p 0.5; depth range 0.1-10 m.
 _base_ = [
-    '../_base_/models/monodepth2_r50.py',
-    '../_base_/datasets/nyu_depth.py',
-    '../_base_/schedules/depth_adam_step_30k.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/monodepth2_r50.py', '../_base_/datasets/nyu_depth.py',
+    '../_base_/schedules/depth_adam_step_30k.py', '../_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 imagenet = 'pretrain/resnet50-0676ba61.pth'
 model = dict(
-    data_preprocessor=dict(
-        color_jitter=dict(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.0, prob=0.5)
-    ),
+    data_preprocessor=dict(color_jitter=dict(hue=0.0)),  # brightness, contrast, saturation
     supervision='L',
     frame_ids=[0],
     max_depth=10.0,

@@ -4,14 +4,7 @@
 _base_ = [
     '../_base_/models/deeplabv3_r50-d8_depth.py',
     '../_base_/datasets/synthetic_cityscapes_depth.py',
-    '../_base_/schedules/synthetic_cpu_400.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/cpu_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
 norm_cfg = dict(type='BN', requires_grad=True)
-model = dict(
-    backbone=dict(norm_cfg=norm_cfg),
-    decode_head=dict(norm_cfg=norm_cfg),
-    depth_loss=dict(type='MaskedL1DepthLoss', max_depth=100.0),
-)
+model = dict(backbone=dict(norm_cfg=norm_cfg), decode_head=dict(norm_cfg=norm_cfg))

@@ -2,9 +2,6 @@
 # Initialisation: none (random). Setup: full.
 _base_ = [
     '../_base_/models/depthseg_r18.py', '../_base_/datasets/synthetic_kitti_semantic.py',
-    '../_base_/schedules/synthetic_seg_cpu.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/schedules/synthetic_seg_cpu.py', '../_base_/default_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 train_dataloader = dict(batch_size=4)
-model = dict(
-    data_preprocessor=dict(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0]))

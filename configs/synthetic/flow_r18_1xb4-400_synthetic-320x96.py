@@ -4,23 +4,18 @@
 # iterations (Adam 5e-4, x0.1 after 300). Validation on the held-out drive measures the
 # end-point error against the world's ground-truth flow (ground_truth/<drive>/flow).
 _base_ = [
-    '../_base_/models/flow_r18.py',
-    '../_base_/datasets/synthetic_kitti_depth.py',
-    '../_base_/schedules/synthetic_cpu_400.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/flow_r18.py', '../_base_/datasets/synthetic_kitti_depth.py',
+    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/cpu_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
-img_scale = (320, 96)
-train_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
+train_pipeline = [  # no flip, unlike the dataset's pipeline
+    dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
+    dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),
     dict(type='PackMultiFrameInputs'),
 ]
 val_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
+    dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
     dict(type='LoadFlowAnnotation'),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
+    dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),
     dict(type='PackMultiFrameFlowInputs'),
 ]
 train_dataloader = dict(dataset=dict(frame_ids=[0, 1], pipeline=train_pipeline))

@@ -1,7 +1,7 @@
 # CPU-sized lidar-supervised depth (L) on the synthetic KITTI-layout world: velodyne points
-# projected at the network input size, masked L1.
-_base_ = './monodepth2-m_r18_1xb4-400_synthetic-320x96.py'
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
+# projected at the network input size, masked L1; the S config's metric setup with lidar
+# depth in place of the stereo view.
+_base_ = './monodepth2-s_r18_1xb4-400_synthetic-320x96.py'
 img_scale = (320, 96)
 train_pipeline = [
     dict(type='LoadMultiFrameImages', decode_size=img_scale),
@@ -11,14 +11,9 @@ train_pipeline = [
     dict(type='PackMultiFrameInputs'),
 ]
 model = dict(
-    decode_head=dict(init_disp=0.01),  # metric units (see the model base)
     supervision='L',
     frame_ids=[0],
-    pose_encoder=None,
-    pose_decoder=None,
     smoothness_loss=None,
     depth_loss=dict(type='MaskedL1DepthLoss', max_depth=80.0),
 )
 train_dataloader = dict(dataset=dict(frame_ids=[0], with_depth=True, pipeline=train_pipeline))
-val_evaluator = dict(scale_mode='none')
-test_evaluator = val_evaluator

@@ -1,13 +1,9 @@
 # CPU-sized supervised depth on the synthetic indoor world in the NYU layout
 # (python tools/misc/make_synthetic_world.py --out data/synthetic_nyu --layout nyu).
 _base_ = [
-    '../_base_/models/monodepth2_r18.py',
-    '../_base_/datasets/synthetic_nyu_depth.py',
-    '../_base_/schedules/synthetic_cpu_400.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/monodepth2_r18.py', '../_base_/datasets/synthetic_nyu_depth.py',
+    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/cpu_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
 model = dict(
     supervision='L',
     frame_ids=[0],

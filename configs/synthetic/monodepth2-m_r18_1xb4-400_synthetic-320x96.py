@@ -2,13 +2,9 @@
 # layout (python tools/misc/make_synthetic_world.py --out data/synthetic --layout kitti),
 # ResNet-18 from random initialisation, 320x96, batch 4, 400 iterations.
 _base_ = [
-    '../_base_/models/monodepth2_r18.py',
-    '../_base_/datasets/synthetic_kitti_depth.py',
-    '../_base_/schedules/synthetic_cpu_400.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/monodepth2_r18.py', '../_base_/datasets/synthetic_kitti_depth.py',
+    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/cpu_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
 # Non-metric units as in Monodepth2 (the depth head's default init, about 0.2 m), but the
 # translation scaled by 0.1 (the base's) instead of Monodepth2's 0.01: at 0.01 the pose grows
 # too slowly, the depth shrinks to min_depth and the short CPU schedule ends there (median-

@@ -1,6 +1,5 @@
 # CPU-sized monocular video + stereo self-supervised depth (MS) on the synthetic world.
 _base_ = './monodepth2-m_r18_1xb4-400_synthetic-320x96.py'
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 model = dict(
     decode_head=dict(init_disp=0.01),  # metric units (see the model base)
     supervision='MS',

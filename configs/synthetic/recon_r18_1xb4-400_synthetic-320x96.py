@@ -3,26 +3,16 @@
 # ResNet-18 from random initialisation, target frames at 320x96, batch 4, 400 iterations
 # (Adam 5e-4, x0.1 after 300). Validation: L1 on the removed pixels of seeded masks.
 _base_ = [
-    '../_base_/models/recon_r18.py',
-    '../_base_/datasets/synthetic_kitti_depth.py',
-    '../_base_/schedules/synthetic_cpu_400.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/recon_r18.py', '../_base_/datasets/synthetic_kitti_depth.py',
+    '../_base_/schedules/synthetic_cpu_400.py', '../_base_/cpu_runtime.py'
 ]
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
-img_scale = (320, 96)
-train_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
-    dict(type='MultiFrameRandomFlip', prob=0.5),
-    dict(type='PackMultiFrameInputs'),
-]
+# training: the dataset's pipeline (with the flip); validation: the same without it
 val_pipeline = [
-    dict(type='LoadMultiFrameImages', decode_size=img_scale),
-    dict(type='MultiFrameResize', scale=img_scale, interpolation='area'),
+    dict(type='LoadMultiFrameImages', decode_size={{_base_.img_scale}}),
+    dict(type='MultiFrameResize', scale={{_base_.img_scale}}, interpolation='area'),
     dict(type='PackMultiFrameInputs'),
 ]
-train_dataloader = dict(dataset=dict(frame_ids=[0], pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(frame_ids=[0]))
 val_dataloader = dict(dataset=dict(frame_ids=[0], with_depth=False, pipeline=val_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='ReconstructionMetric', _delete_=True)

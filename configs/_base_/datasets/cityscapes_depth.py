@@ -3,7 +3,6 @@
 # horizontal flip; colour jitter runs in the model's data preprocessor. See
 # cityscapes_depth_crop256.py for the "depth-cropped" variant (random 256x256 crops) and
 # cityscapes_sequence_depth.py for self-supervised sequences.
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 dataset_type = 'CityscapesDepthDataset'
 data_root = 'data/cityscapes'
 img_scale = (1024, 512)  # (width, height)

@@ -6,7 +6,6 @@
 # eigen_zhou/{train,val}_files.txt, eigen/test_files.txt (or make your own with
 # tools/misc/make_kitti_split.py). Validation and test use velodyne depth projected at the
 # original resolution, the Garg crop, an 80 m cap and per-image median scaling.
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 dataset_type = 'KittiRawDepthDataset'
 data_root = 'data/kitti_raw'
 img_scale = (640, 192)  # (width, height)
@@ -50,20 +49,9 @@ val_dataloader = dict(
         pipeline=test_pipeline,
     ),
 )
+# testing: as validation, on Eigen's test split
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='splits/eigen/test_files.txt',
-        frame_ids=[0],
-        with_depth=True,
-        test_mode=True,
-        pipeline=test_pipeline,
-    ),
+    val_dataloader, dataset=dict(val_dataloader['dataset'], ann_file='splits/eigen/test_files.txt')
 )
 val_evaluator = dict(
     type='MonoDepthMetric', crop='garg', min_depth=1e-3, max_depth=80.0, scale_mode='median'

@@ -5,7 +5,6 @@
 # move LoadAnnotations after Resize for mmseg's original-resolution protocol.
 # Other label budgets: train_dataloader.dataset.num_labelled=32/64/128 with
 # subset_mode='random' and a seed, or subset_mode='list' with subset_file.
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 dataset_type = 'KittiSemanticDataset'
 data_root = 'data/kitti_semantics'
 img_scale = (640, 192)  # (width, height)

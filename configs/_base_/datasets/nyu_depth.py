@@ -2,7 +2,6 @@
 # (images/{train,test}/*.jpg, annotations/{train,test}/*.png in millimetres), resized to
 # 512x384 and randomly cropped to 448x384, flip p 0.5. The BTS-style pair lists
 # (nyudepthv2_train_files_with_gt.txt) work too: ann_file=..., list_prefix='sync'.
-custom_imports = dict(imports=['mmdepthpretrain'], allow_failed_imports=False)
 dataset_type = 'NYUDepthDataset'
 data_root = 'data/nyu'
 img_scale = (512, 384)  # (width, height)

@@ -1,12 +1,13 @@
 # DeepLabV3-R50-D8 (mmseg's architecture) with a one-channel head predicting disparity,
 # trained on ground-truth depth (Lao et al., Cityscapes experiments: the head is replaced by
-# a fresh classifier for segmentation). ImageNet mean/std normalisation, as mmseg's
-# DeepLabV3; colour jitter (as Monodepth2's) on the network input.
+# a fresh classifier for segmentation). ImageNet normalisation, as mmseg's DeepLabV3;
+# colour jitter (as Monodepth2's, pretrain_preprocessor.py) on the network input.
+_base_ = '../normalization/imagenet.py'
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='MultiFrameDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
+    mean={{_base_.imagenet_normalization.mean}},
+    std={{_base_.imagenet_normalization.std}},
     color_jitter=dict(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.1, prob=0.5),
 )
 model = dict(
@@ -43,6 +44,6 @@ model = dict(
     ),
     photometric_loss=None,
     smoothness_loss=None,
-    depth_loss=dict(type='MaskedL1DepthLoss'),
+    depth_loss=dict(type='MaskedL1DepthLoss', max_depth=100.0),
     nonfinite='raise',
 )

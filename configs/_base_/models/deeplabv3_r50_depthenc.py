@@ -1,14 +1,11 @@
 # mmseg's DeepLabV3-R50-D8 with a plain (torchvision-layout) ResNet-50 stem, so that a
 # depth encoder (DepthResNet, keys conv1/bn1/layer*) initialises it: the cross-architecture
 # setup of the paper (Fig. 1 c). No ImageNet download: initialisation comes from load_from.
-_base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py']
+# Inputs in [0, 1] (../normalization/unit.py) unless a config selects another normalisation.
+_base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py', '../normalization/unit.py']
 data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[0.0, 0.0, 0.0],
-    std=[255.0, 255.0, 255.0],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
+    mean={{_base_.unit_normalization.mean}},
+    std={{_base_.unit_normalization.std}},
     size_divisor=32,
 )
 model = dict(

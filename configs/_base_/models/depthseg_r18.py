@@ -1,12 +1,13 @@
 # Segmentation network that *is* the depth network (paper Fig. 1 b): a five-level ResNet-18
 # encoder and the multi-scale depth decoder, with a fresh 1x1 classifier on the finest
-# decoder level. Inputs in [0, 1] (mean 0, std 255), as for depth pre-training; configs
-# for other initialisations override the data preprocessor.
+# decoder level. Inputs in [0, 1] (../normalization/unit.py); a config that loads
+# pre-trained weights selects their normalisation.
+_base_ = '../normalization/unit.py'
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
-    mean=[0.0, 0.0, 0.0],
-    std=[255.0, 255.0, 255.0],
+    mean={{_base_.unit_normalization.mean}},
+    std={{_base_.unit_normalization.std}},
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255,

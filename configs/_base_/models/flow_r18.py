@@ -4,18 +4,13 @@
 # flow t -> t+1 at scales 0-3. Photometric loss 0.15 L1 + 0.85 SSIM (the public script; the
 # paper's text, 0.15 L1 + 0.15 (1 - SSIM), is ssim_weight=0.3), edge-aware smoothness of
 # both flow components with weight 2.0 (script; 5 in the text), scale weights 1/2^r.
-# Inputs normalised as Monodepth2's (x - 0.45) / 0.225, which the segmentation configs that
-# load this encoder use too.
+# Inputs as pretrain_preprocessor.py (Monodepth2's normalisation, which the segmentation
+# configs that load this encoder use too).
+_base_ = './pretrain_preprocessor.py'
 norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='MultiFrameDataPreProcessor',
-    mean=[114.75, 114.75, 114.75],
-    std=[57.375, 57.375, 57.375],
-    color_jitter=dict(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.1, prob=0.5),
-)
 model = dict(
     type='FlowSiameseEstimator',
-    data_preprocessor=data_preprocessor,
+    data_preprocessor={{_base_.data_preprocessor}},
     frame_ids=[0, 1],
     backbone=dict(type='DepthResNet', depth=18, norm_cfg=norm_cfg),
     decode_head=dict(

@@ -1,18 +1,13 @@
 # Monodepth2 depth + pose networks (Godard et al., ICCV 2019) with ResNet-18 encoders,
 # trained from monocular video (frames 0, -1, +1). Supervision and frames are set per config:
 # 'M' [0, -1, 1], 'S' [0, 's'], 'MS' [0, -1, 1, 's'], 'L' [0] (pose branch unused).
-# Input normalisation is Monodepth2's (x - 0.45) / 0.225 on [0, 1] images, done by the data
-# preprocessor; fine-tuning from these weights must use the same mean/std.
+# Inputs as pretrain_preprocessor.py (Monodepth2's normalisation, which fine-tuning from
+# these weights must use too, and colour jitter).
+_base_ = './pretrain_preprocessor.py'
 norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='MultiFrameDataPreProcessor',
-    mean=[114.75, 114.75, 114.75],
-    std=[57.375, 57.375, 57.375],
-    color_jitter=dict(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.1, prob=0.5),
-)
 model = dict(
     type='SelfSupDepthEstimator',
-    data_preprocessor=data_preprocessor,
+    data_preprocessor={{_base_.data_preprocessor}},
     supervision='M',
     frame_ids=[0, -1, 1],
     min_depth=0.1,

@@ -2,22 +2,11 @@
 # weight decay 1e-4, poly decay (power 0.9), 60k iterations, batch 8 (8 GPUs x 1).
 # The learning rate depends on the initialisation (the paper grid-searched it): set
 # optim_wrapper.optimizer.lr per config.
+_base_ = './seg_finetune.py'
 optim_wrapper = dict(
-    type='OptimWrapper',
-    constructor='FrozenAwareOptimWrapperConstructor',
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
-    clip_grad=None,
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4), clip_grad=None
 )
 param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=60000, by_epoch=False)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=60000, val_interval=6000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=6000, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'),
-)
+train_cfg = dict(max_iters=60000, val_interval=6000)
+default_hooks = dict(checkpoint=dict(interval=6000, max_keep_ckpts=2))
 auto_scale_lr = dict(enable=False, base_batch_size=8)
