@@ -209,3 +209,12 @@ def test_converter_mode_matches_the_setup(name):
     for kind in ('full', 'encoder'):
         if stem.endswith(f'_{kind}'):
             assert kind == transfer, f'load_from {cfg.load_from} names the {kind} network'
+
+
+@pytest.mark.parametrize('name', sorted(BY_NAME))
+def test_checkpoints_are_written_atomically(name):
+    """Every training config saves through the atomic backend (no partial iter_N.pth)."""
+    hooks = _cfg(name).get('default_hooks') or {}
+    if 'checkpoint' not in hooks:
+        pytest.skip('no checkpoint hook')
+    assert hooks['checkpoint'].get('backend_args') == dict(backend='atomic_local'), name
