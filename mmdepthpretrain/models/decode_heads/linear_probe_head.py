@@ -33,8 +33,9 @@ class LinearProbeHead(BaseDecodeHead):
             per ``in_channels`` entry from the first. Defaults to None.
         use_cls_token (bool): Concatenate each output's cls token to its patches (the
             backbone must give ``(map, cls)`` pairs). Defaults to False.
-        norm_cfg (dict): The norm before the classifier. Defaults to ``dict(type='BN')``
-            (``SyncBN`` on multi-GPU runs, as DINOv2).
+        norm_cfg (dict, optional): The norm before the classifier; None means
+            ``dict(type='BN')`` (use ``SyncBN`` on multi-GPU runs, as DINOv2).
+            Defaults to None.
         **kwargs: :class:`BaseDecodeHead` arguments (``num_classes``, ``loss_decode``,
             ``dropout_ratio`` (default 0), ``align_corners`` ...).
     """
