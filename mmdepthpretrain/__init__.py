@@ -9,6 +9,7 @@ from .compat import install_checkpoint_compat
 from .version import __version__
 
 install_checkpoint_compat()
+from .compat import keep_mmpretrain_importable; keep_mmpretrain_importable()  # noqa: E402,E702,I001
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registration)
 
