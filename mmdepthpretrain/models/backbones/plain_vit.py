@@ -61,7 +61,7 @@ VIT_ARCHS: Dict[str, dict] = {
     **{f'dinov3-{k}': _arch(_DINOV3, v) for k, v in _SIZES.items()},
     'midas-l': _arch(_MIDAS, _SIZES['l']),
 }
-_ARCH_KEYS = set(VIT_ARCHS['dinov2-s'])
+_ARCH_KEYS = set(VIT_ARCHS['dinov2-s']) | {'in_channels'}
 READOUTS = ('ignore', 'add', 'cls_token')
 
 
@@ -113,7 +113,10 @@ class PlainViT(BaseModule):
             ``pos_interp`` (one of ``'dinov2'``, ``'dinov2_reg'``, ``'hf'``,
             ``'bilinear'``: the convention of the checkpoint's source), ``layer_scale``
             (init value or None), ``norm_eps``, ``num_register_tokens``, ``k_bias``,
-            ``final_norm`` (normalise every output), ``rope_base``.
+            ``final_norm`` (normalise every output), ``rope_base``, ``in_channels``.
+            A dict arch needs ``embed_dims``, ``num_layers``, ``num_heads`` and
+            ``ffn_channels``; the rest defaults to DINOv3's (``pos_embed='rope'``) or
+            DINOv2's values.
     """
 
     def __init__(self,
@@ -182,8 +185,12 @@ class PlainViT(BaseModule):
                                  f'{sorted(VIT_ARCHS)} or a dict of {sorted(_ARCH_KEYS)}')
             cfg = copy.deepcopy(VIT_ARCHS[arch])
         else:
-            cfg = dict(VIT_ARCHS['dinov2-s'], **arch)
-        unknown = set(overrides) - _ARCH_KEYS - {'in_channels'}
+            missing = {'embed_dims', 'num_layers', 'num_heads', 'ffn_channels'} - set(arch)
+            if missing:
+                raise ValueError(f'PlainViT arch dict lacks {sorted(missing)}')
+            family = dict(overrides, **arch).get('pos_embed', 'learned')
+            cfg = dict(_DINOV3 if family == 'rope' else _DINOV2, **arch)
+        unknown = set(overrides) - _ARCH_KEYS
         if unknown:
             raise TypeError(f'PlainViT got unknown arguments {sorted(unknown)}')
         cfg.update(overrides)
