@@ -8,9 +8,15 @@ from mmseg.registry import MODELS
 from mmdepthpretrain.converters import ConversionError, load_converted, vit_to_mmdp
 
 from .cli_utils import run_main
-from .test_vit_hf_reference import depth_anything_original, hf_depth_anything, hf_dinov2
 
 TOOL = 'vit_to_mmdp'
+
+
+def ref():
+    """The Hugging Face reference helpers (skips the test without transformers)."""
+    pytest.importorskip('transformers')
+    from . import test_vit_hf_reference
+    return test_vit_hf_reference
 
 
 def _config(tmp_path, report, name='cfg.py', **arch):
@@ -25,7 +31,7 @@ def _config(tmp_path, report, name='cfg.py', **arch):
 
 @pytest.fixture(scope='module')
 def hf_da():
-    return hf_depth_anything()
+    return ref().hf_depth_anything()
 
 
 @pytest.mark.parametrize('layout', ['safetensors', 'sharded', 'bin'])
@@ -56,7 +62,7 @@ def test_hf_folder_converts_and_reports(hf_da, tmp_path, capsys, layout):
 
 def test_original_file_to_safetensors_and_backbone_mode(hf_da, tmp_path, capsys):
     src = tmp_path / 'depth_anything_v2_vits.pth'
-    torch.save(depth_anything_original(hf_da.state_dict(), 4), src)
+    torch.save(ref().depth_anything_original(hf_da.state_dict(), 4), src)
     dst = tmp_path / 'da_backbone.safetensors'
     assert run_main(TOOL, [str(src), str(dst), '--mode', 'backbone']) == 0
     printed = capsys.readouterr().out
@@ -67,7 +73,7 @@ def test_original_file_to_safetensors_and_backbone_mode(hf_da, tmp_path, capsys)
 
 def test_wrong_size_names_both_shapes(hf_da, tmp_path, capsys):
     src = tmp_path / 'da.pth'
-    torch.save(depth_anything_original(hf_da.state_dict(), 4), src)
+    torch.save(ref().depth_anything_original(hf_da.state_dict(), 4), src)
     _, report = vit_to_mmdp(hf_da.state_dict(), hf_config=hf_da.config.to_dict())
     big = _config(tmp_path, report, 'big.py', embed_dims=32, num_heads=2)
     assert run_main(TOOL, [str(src), str(tmp_path / 'x.pth'), '--config', big]) == 2
@@ -77,7 +83,7 @@ def test_wrong_size_names_both_shapes(hf_da, tmp_path, capsys):
 
 
 def test_backbone_init_cfg_wrong_size_names_both_shapes(tmp_path):
-    hf = hf_dinov2()
+    hf = ref().hf_dinov2()
     out, report = vit_to_mmdp(hf.state_dict(), hf_config=hf.config.to_dict())
     path = tmp_path / 'dinov2_tiny.pth'
     torch.save(dict(state_dict=out), path)
@@ -123,11 +129,11 @@ def test_inputs_are_never_overwritten_and_modes_checked(hf_da, tmp_path, capsys)
 
 
 def test_unsupported_variants_fail_loudly(hf_da):
-    state = dict(depth_anything_original(hf_da.state_dict(), 4))
+    state = dict(ref().depth_anything_original(hf_da.state_dict(), 4))
     state['depth_head.scratch.refinenet1.resConfUnit1.bn1.weight'] = torch.ones(8)
     with pytest.raises(ConversionError, match='batch norm'):
         vit_to_mmdp(state)
-    state = dict(depth_anything_original(hf_da.state_dict(), 4))
+    state = dict(ref().depth_anything_original(hf_da.state_dict(), 4))
     state['pretrained.blocks.0.attn.q_norm.weight'] = torch.ones(8)  # e.g. a QK-norm variant
     with pytest.raises(ConversionError, match='unsupported variant') as exc:
         vit_to_mmdp(state)

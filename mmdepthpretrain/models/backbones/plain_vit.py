@@ -245,8 +245,8 @@ class PlainViT(BaseModule):
                 p.requires_grad = False
 
     def train(self, mode: bool = True) -> 'PlainViT':
-        """Set the mode; frozen parts stay in eval mode."""
-        super().train(mode)
+        """Set the mode; frozen parts (all of it with ``freeze``) stay in eval mode."""
+        super().train(mode and self.frozen_stages < self.num_layers)
         for m in self._frozen_modules():
             m.eval()
         return self

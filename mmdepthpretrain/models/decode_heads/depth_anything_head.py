@@ -112,6 +112,8 @@ class DepthAnythingHead(BaseDecodeHead):
 
     num_classes = 1
     out_channels = 1
+    input_transform = None  # takes every backbone output (one per level)
+    ignore_index = None
 
     def __init__(self,
                  embed_dims: int = 1024,
