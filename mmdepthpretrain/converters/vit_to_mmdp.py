@@ -61,6 +61,7 @@ VIT_FORMATS: Dict[str, Tuple[str, bool, Optional[str], str]] = {
                True, 'bilinear', 'MIT (MiDaS)'),
 }
 _HF_ARCHS = {'DepthAnythingForDepthEstimation': 'hf_depth_anything', 'Dinov2Model': 'hf_dinov2',
+             'Dinov2WithRegistersModel': 'hf_dinov2',
              'DINOv3ViTModel': 'hf_dinov3', 'DPTForDepthEstimation': 'hf_dpt'}
 
 
@@ -216,6 +217,8 @@ def _describe(report: ConversionReport, out: Mapping[str, Tensor], fmt: str, fac
     if num_heads is None and 'head_dim' in facts:
         num_heads = int(out['backbone.cls_token'].shape[-1]) // facts['head_dim']
     arch = infer_backbone(out, num_heads=num_heads)
+    if arch['num_register_tokens'] and fmt in ('dinov2', 'hf_dinov2'):
+        pos_interp = 'dinov2_reg'  # DINOv2 with registers: no offset, antialiased
     arch['pos_interp'] = pos_interp
     for key in ('norm_eps', 'rope_base', 'k_bias'):
         if key in facts:
@@ -234,6 +237,8 @@ def _describe(report: ConversionReport, out: Mapping[str, Tensor], fmt: str, fac
         out_indices = _da_out_indices(layers, name)
         report.notes.append('Depth Anything v2 takes blocks [2,5,8,11] (S/B), [4,11,17,23] (L), '
                             '[9,19,29,39] (G); v1 the last four: check out_indices')
+        report.notes.append('metric Depth Anything v2 files (depth_anything_v2_metric_*) have '
+                            'the same keys: set the head max_depth (20 Hypersim, 80 VKITTI)')
     elif fmt == 'midas_dpt':
         out_indices = [layers // 4 - 1, layers // 2 - 1, 3 * layers // 4 - 1, layers - 1]
     else:

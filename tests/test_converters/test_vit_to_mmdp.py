@@ -236,3 +236,26 @@ def test_dpt_hf_depth_and_midas_original():
             with torch.no_grad():
                 torch.testing.assert_close(midas_model(x, mode='tensor')[:, 0],
                                            ref.predicted_depth, **TOL)
+
+
+def test_dinov2_with_registers_hf_and_hub():
+    from transformers import Dinov2WithRegistersConfig, Dinov2WithRegistersModel
+
+    from .test_vit_hf_reference import DINOV2, randomize
+    hf = randomize(Dinov2WithRegistersModel(Dinov2WithRegistersConfig(**DINOV2,
+                                                                      num_register_tokens=4)))
+    out, report = vit_to_mmdp(hf.state_dict(), hf_config=hf.config.to_dict())
+    assert report.info['backbone config']['arch']['pos_interp'] == 'dinov2_reg'
+    model = load(build_backbone(report), out, 'backbone.')
+    for x in _inputs((30, 30), (26, 34)):  # 13 x 17 from 15 x 15: antialiasing matters
+        grid = (x.shape[-2] // 2, x.shape[-1] // 2)
+        with torch.no_grad():
+            ref = hf(pixel_values=x).last_hidden_state[:, 5:]
+            torch.testing.assert_close(model(x)[-1], ref.transpose(1, 2).reshape(2, -1, *grid),
+                                       **TOL)
+    hub = dinov2_original({k: v for k, v in hf.state_dict().items()
+                           if k != 'embeddings.register_tokens'})
+    hub['register_tokens'] = hf.state_dict()['embeddings.register_tokens']
+    hub_out, hub_report = vit_to_mmdp(hub)
+    assert hub_report.info['backbone config']['arch']['pos_interp'] == 'dinov2_reg'
+    assert_same_state(hub_out, out)

@@ -89,7 +89,8 @@ class PlainViT(BaseModule):
             ``'dinov3-s'`` ... ``'dinov3-l'``, ``'midas-l'``) or a full dict of its fields.
             Defaults to 'dinov2-l'.
         out_indices (int | Sequence[int]): Blocks whose outputs are returned (negative
-            counts from the end). Defaults to -1.
+            counts from the end); blocks after the last one are not run (their parameters
+            get no gradient). Defaults to -1.
         readout (str): What happens to the cls token: ``'ignore'`` (dropped),
             ``'add'`` (added to every patch) or ``'cls_token'`` (each output is a
             ``(map, cls)`` pair for a DPT head's readout projection). Defaults to 'ignore'.

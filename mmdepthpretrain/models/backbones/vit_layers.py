@@ -19,7 +19,9 @@ Facts reimplemented here (REFERENCE.md Sec. 6):
   register tokens are not rotated): patch centres in ``[-1, 1]`` normalised per side,
   ``periods = base ** (2k / (head_dim / 2))``, ``k < head_dim / 4``, angles
   ``2 pi coord / period`` for y then x, tiled twice, rotation by halves
-  (``x cos + rotate_half(x) sin``), computed in float32.
+  (``x cos + rotate_half(x) sin``), computed in float32. DINOv3's training-time
+  augmentations of the RoPE coordinates (shift, jitter, rescale) are not applied; in eval
+  mode the sources do not apply them either.
 - DINOv3 masks the key bias to zero (``bias_mask``). With RoPE a key bias is not a no-op
   (it is rotated per position), so it is kept at zero here by a mask, not merely loaded
   as zero.
