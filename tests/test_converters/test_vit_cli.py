@@ -3,7 +3,6 @@ import json
 
 import pytest
 import torch
-from mmseg.registry import MODELS
 
 from mmdepthpretrain.converters import ConversionError, load_converted, vit_to_mmdp
 
@@ -80,23 +79,6 @@ def test_wrong_size_names_both_shapes(hf_da, tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'backbone.cls_token: checkpoint shape [1, 1, 16] vs model shape [1, 1, 32]' in err
     assert not (tmp_path / 'x.pth').exists()
-
-
-def test_backbone_init_cfg_wrong_size_names_both_shapes(tmp_path):
-    hf = ref().hf_dinov2()
-    out, report = vit_to_mmdp(hf.state_dict(), hf_config=hf.config.to_dict())
-    path = tmp_path / 'dinov2_tiny.pth'
-    torch.save(dict(state_dict=out), path)
-    cfg = dict(report.info['backbone config'], init_cfg=dict(type='Pretrained',
-                                                            checkpoint=str(path)))
-    good = MODELS.build(cfg)
-    good.init_weights()
-    assert torch.equal(good.pos_embed, out['backbone.pos_embed'])
-    bigger = dict(cfg, arch=dict(cfg['arch'], img_size=20))  # another position grid
-    model = MODELS.build(bigger)
-    with pytest.raises(ValueError, match=r'pos_embed: checkpoint shape \[1, 226, 32\] vs model '
-                                         r'shape \[1, 101, 32\].*set img_size'):
-        model.init_weights()
 
 
 def test_unknown_layout_lists_keys_and_formats(tmp_path, capsys):

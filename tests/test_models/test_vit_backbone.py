@@ -192,3 +192,24 @@ def test_registered_in_mmseg_and_mmdet():
         assert isinstance(model, PlainViT) and model.embed_dims == 384
     with pytest.raises(ValueError, match='arch .* unknown'):
         PlainViT(arch='dinov2-xxl')
+
+
+def test_pretrained_init_is_strict_and_names_both_shapes(tmp_path):
+    source = tiny(out_indices=[-1])
+    path = tmp_path / 'vit.pth'
+    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in source.state_dict().items()}),
+               path)
+    cfg = dict(arch=dict(TINY), img_size=56, out_indices=[-1],
+               init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    good = PlainViT(**cfg)
+    good.init_weights()  # the backbone. prefix is found by itself
+    assert all(torch.equal(a, b) for a, b in zip(good.state_dict().values(),
+                                                 source.state_dict().values()))
+    other_grid = PlainViT(**dict(cfg, img_size=28))
+    with pytest.raises(ValueError, match=r'pos_embed: checkpoint shape \[1, 17, 32\] vs model '
+                                         r'shape \[1, 5, 32\].*set img_size'):
+        other_grid.init_weights()
+    wider = PlainViT(**dict(cfg, arch=dict(TINY, embed_dims=64)))
+    with pytest.raises(ValueError, match=r'cls_token: checkpoint shape \[1, 1, 32\] vs model '
+                                         r'shape \[1, 1, 64\]'):
+        wider.init_weights()
