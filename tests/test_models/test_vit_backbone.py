@@ -53,6 +53,9 @@ def test_patch_size_is_checked_or_padded():
     with pytest.raises(ValueError, match=r'img_size 512x512 is not a multiple of the patch size '
                                          r'14 \(e.g. use 504x504 or 518x518\)'):
         PlainViT(arch='dinov2-s', img_size=512)
+    with pytest.raises(ValueError, match=r'crop 512x1024 is not a multiple of the patch size 14'):
+        PlainViT(arch='dinov2-s', crop_size=(512, 1024))
+    assert PlainViT(arch='dinov2-s', num_layers=1, crop_size=512, pad_input=True).pad_input
     model = tiny(out_indices=[-1])
     with pytest.raises(ValueError, match=r'input 50x56 is not a multiple of the patch size 14'):
         model(torch.randn(1, 3, 50, 56))

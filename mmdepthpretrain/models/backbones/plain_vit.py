@@ -94,6 +94,9 @@ class PlainViT(BaseModule):
         readout (str): What happens to the cls token: ``'ignore'`` (dropped),
             ``'add'`` (added to every patch) or ``'cls_token'`` (each output is a
             ``(map, cls)`` pair for a DPT head's readout projection). Defaults to 'ignore'.
+        crop_size (int | tuple, optional): The training crop ``(h, w)``, checked at build
+            time: a crop the patch does not divide fails naming both unless
+            ``pad_input``. Defaults to None.
         pad_input (bool): Pad inputs that the patch does not divide at the bottom/right
             (with zeros, i.e. the mean colour after normalisation); the maps then cover
             the padded image and our DPT heads crop their full-resolution output back.
@@ -124,6 +127,7 @@ class PlainViT(BaseModule):
                  arch: Union[str, dict] = 'dinov2-l',
                  out_indices: Union[int, Sequence[int]] = -1,
                  readout: str = 'ignore',
+                 crop_size: Optional[Union[int, Sequence[int]]] = None,
                  pad_input: bool = False,
                  drop_path_rate: float = 0.0,
                  with_cp: bool = False,
@@ -145,8 +149,9 @@ class PlainViT(BaseModule):
         self.readout = readout
         self.pad_input = pad_input
         self.with_cp = with_cp
-        if not pad_input:
-            self._check_size(self.img_size, 'img_size')
+        self._check_size(self.img_size, 'img_size')  # the position grid must be whole
+        if crop_size is not None and not pad_input:
+            self._check_size(_as_pair(crop_size), 'crop')
         idx = [out_indices] if isinstance(out_indices, int) else list(out_indices)
         self.out_indices = sorted({i % self.num_layers for i in idx})
         if any(not -self.num_layers <= i < self.num_layers for i in idx) or not idx:
