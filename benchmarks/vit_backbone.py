@@ -19,6 +19,7 @@ Examples::
     python benchmarks/vit_backbone.py                               # ViT-L, 518 and 896, b2
     python benchmarks/vit_backbone.py --device cuda --dtype bf16
     python benchmarks/vit_backbone.py --arch small --sizes 224 --iters 2 --repeats 3
+    python benchmarks/vit_backbone.py --arch small --sizes 224 --threads 1 --clock cpu  # shared
 """
 import argparse
 import json
@@ -56,6 +57,9 @@ def parse_args(argv=None):
     p.add_argument('--iters', type=int, default=3, help='calls per timed block')
     p.add_argument('--repeats', type=int, default=3, help='timed blocks (median reported)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    p.add_argument('--clock', default='wall', choices=['wall', 'cpu'],
+                   help='cpu: time by the process CPU time (CPU device only; with --threads 1 '
+                   'it is robust to other load on a shared machine)')
     p.add_argument('--worker', default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -140,14 +144,16 @@ def measure(model, impl, args, size, mode):
         growth = cpu_memory_probe()
     for _ in range(args.warmup):
         run_once(model, impl, x, mode, args.dtype)
+    clock = time.process_time if args.clock == 'cpu' and device.type == 'cpu' else \
+        time.perf_counter
     rates = []
     for _ in range(args.repeats):
         sync()
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(args.iters):
             run_once(model, impl, x, mode, args.dtype)
         sync()
-        rates.append(args.batch * args.iters / (time.perf_counter() - t0))
+        rates.append(args.batch * args.iters / (clock() - t0))
     if device.type == 'cuda':
         peak = (torch.cuda.max_memory_allocated() - base) / 2**20
     else:
@@ -180,7 +186,8 @@ def main(argv=None):
         return worker(args)
     print(f'torch {torch.__version__}, device {args.device}, dtype {args.dtype}, arch '
           f'{args.arch} ({ARCHS[args.arch][0]}), batch {args.batch}, threads '
-          f'{torch.get_num_threads()}, warmup {args.warmup}, {args.repeats}x{args.iters} calls')
+          f'{torch.get_num_threads()}, warmup {args.warmup}, {args.repeats}x{args.iters} calls, '
+          f'{args.clock} clock')
     print(f'max |ours - HF| on a 98x126 input: {check_agreement(args.arch, args.device):.2e}')
     results = {}
     for size in args.sizes:
@@ -191,8 +198,8 @@ def main(argv=None):
                            f'{impl}:{size}:{mode}', '--arch', args.arch, '--device', 'cpu',
                            '--dtype', args.dtype, '--batch', str(args.batch), '--warmup',
                            str(args.warmup), '--iters', str(args.iters), '--repeats',
-                           str(args.repeats)] + (['--threads', str(args.threads)]
-                                                 if args.threads else [])
+                           str(args.repeats), '--clock', args.clock]
+                    cmd += ['--threads', str(args.threads)] if args.threads else []
                     done = subprocess.run(cmd, capture_output=True, text=True,
                                           env=dict(os.environ))
                     if done.returncode:
