@@ -82,7 +82,8 @@ class KeyMapper:
             del self.out[dst]
         self.unknown += [k for k in self.keys() if k not in self.unknown]
         if self.unknown:
-            raise ConversionError(f'{what}: {len(self.unknown)} keys of an unsupported variant',
+            raise ConversionError(f'{what}: {len(self.unknown)} keys of an unsupported variant '
+                                  '(or a wrong --format)',
                                   [f'{k} {list(self.state[k].shape)}' for k in self.unknown])
 
 
@@ -144,7 +145,9 @@ def map_dinov3_backbone(m: KeyMapper, prefix: str = '', out: str = 'backbone.') 
     k_bias = True
     for key in m.keys(prefix):
         rest = key[len(prefix):]
-        if rest == 'storage_tokens':
+        if rest == 'storage_tokens' and m.state[key].numel() == 0:
+            m.drop(key, 'empty (no register tokens)')
+        elif rest == 'storage_tokens':
             m.copy(key, out + 'register_tokens')
         elif rest == 'mask_token':
             m.drop(key, 'mask token (masked-image pre-training only)')
@@ -236,6 +239,8 @@ def map_hf_backbone(m: KeyMapper, prefix: str, out: str = 'backbone.',
         layer = _HF_LAYER.match(rest)
         if layer:
             layers.setdefault(int(layer.group(1)), {})[layer.group(2)] = key
+        elif rest in emb and m.state[key].numel() == 0:
+            m.drop(key, 'empty (no register tokens)')
         elif rest in emb:
             m.copy(key, out + emb[rest])
         elif rest == 'embeddings.mask_token':

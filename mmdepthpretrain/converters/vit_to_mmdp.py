@@ -192,6 +192,10 @@ def vit_to_mmdp(state_dict: Mapping, fmt: Optional[str] = None, mode: Optional[s
             prefix = 'dinov2.'
         final = facts.get('final_norm', True) and fmt != 'hf_dpt'
         map_hf_backbone(m, prefix, final_norm=final)
+    if not m.out:
+        raise ConversionError(f'vit_to_mmdp: the encoder matched nothing: the keys do not look '
+                              f'like a {fmt} file ({_first_keys(state_dict)}); leave out '
+                              '--format to recognise the layout')
     if has_head:
         if mode == 'backbone':
             for prefix in ('depth_head.', 'scratch.', 'pretrained.act_postprocess', 'neck.',

@@ -120,3 +120,5 @@ def test_unsupported_variants_fail_loudly(hf_da):
     with pytest.raises(ConversionError, match='unsupported variant') as exc:
         vit_to_mmdp(state)
     assert 'pretrained.blocks.0.attn.q_norm.weight [8]' in str(exc.value)
+    with pytest.raises(ConversionError, match='do not look like a dinov3 file'):
+        vit_to_mmdp(ref().hf_dinov2().state_dict(), fmt='dinov3')

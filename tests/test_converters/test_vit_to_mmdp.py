@@ -259,3 +259,14 @@ def test_dinov2_with_registers_hf_and_hub():
     hub_out, hub_report = vit_to_mmdp(hub)
     assert hub_report.info['backbone config']['arch']['pos_interp'] == 'dinov2_reg'
     assert_same_state(hub_out, out)
+
+
+def test_dinov3_without_registers():
+    hf = hf_dinov3(num_register_tokens=0)
+    out, report = vit_to_mmdp(hf.state_dict(), hf_config=hf.config.to_dict())
+    assert report.dropped['embeddings.register_tokens'] == 'empty (no register tokens)'
+    model = load(build_backbone(report), out, 'backbone.')
+    x = _inputs((32, 48))[0]
+    with torch.no_grad():
+        ref = hf(pixel_values=x).last_hidden_state[:, 1:]
+        torch.testing.assert_close(model(x)[-1], ref.transpose(1, 2).reshape(2, -1, 2, 3), **TOL)
