@@ -15,6 +15,10 @@ of mmengine, torch or :mod:`copyreg`. The adaptations are:
    and the ``HistoryBuffer`` objects are rebuilt on resume.
 3. **Distributed on CPU-only machines** (:mod:`.distributed`): gloo process group,
    :class:`CPUDistributedDataParallel`, no SyncBN.
+4. **mmpretrain beside a recent transformers** (:mod:`.mmpretrain_imports`): the one
+   adaptation applied when the package is imported, because without it the import itself
+   fails where transformers and pycocotools are installed; it only turns off mmpretrain's
+   multimodal models, and only when the installed transformers cannot serve them.
 
 Our ``tools/train.py`` and ``tools/test.py`` apply all three (:func:`build_runner`); the
 converters load with :func:`safe_load`. With the host tools (mmseg's, mmdet's or
@@ -37,6 +41,7 @@ from .loading import (
     safe_loading_enabled,
     trust_checkpoint,
 )
+from .mmpretrain_imports import keep_mmpretrain_importable
 from .portable import (
     PortableCheckpointHook,
     history_to_record,
@@ -64,4 +69,5 @@ __all__ = [
     'CPUDistributedDataParallel',
     'setup_cpu_distributed',
     'teardown_distributed',
+    'keep_mmpretrain_importable',
 ]
