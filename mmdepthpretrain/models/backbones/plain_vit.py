@@ -36,7 +36,7 @@ from torch.utils.checkpoint import checkpoint
 
 from .vit_layers import POS_INTERP_MODES, RopePositionEmbedding, ViTBlock, interpolate_pos_embed
 
-__all__ = ['PlainViT', 'VIT_ARCHS']
+__all__ = ['PlainViT', 'VIT_ARCHS', 'resample_patch_embed']
 
 _DINOV2 = dict(patch_size=14, img_size=518, pos_embed='learned', pos_interp='dinov2',
                layer_scale=1.0, norm_eps=1e-6, num_register_tokens=0, k_bias=True,
@@ -67,6 +67,35 @@ READOUTS = ('ignore', 'add', 'cls_token')
 
 def _as_pair(x) -> Tuple[int, int]:
     return (int(x), int(x)) if isinstance(x, (int, float)) else (int(x[0]), int(x[1]))
+
+
+def resample_patch_embed(weight: Tensor, size: int) -> Tensor:
+    """Resample a patch-embedding kernel to another patch size (e.g. DINOv2's 14 to 16).
+
+    Pseudo-inverse resize (Beyer et al., FlexiViT, CVPR 2023, Sec. 3.4): with ``B`` the
+    bilinear resize of ``p x p`` patches to ``q x q``, the new kernel ``w'`` solves
+    ``<B x, w'> = <x, w>`` in the least-squares sense, ``w' = pinv(B^T) w``, so a patch
+    upsampled to the new size embeds (nearly) as the original patch did. Detectors use it
+    to run patch-14 weights at patch 16, which keeps mmdet's feature strides 4 ... 64 exact.
+
+    Args:
+        weight (Tensor): ``(D, C, p, p)`` kernel.
+        size (int): New patch size ``q``.
+
+    Returns:
+        Tensor: ``(D, C, q, q)``, in ``weight``'s dtype.
+    """
+    p = weight.shape[-1]
+    if weight.shape[-2] != p:
+        raise ValueError(f'resample_patch_embed: square kernels only, got {list(weight.shape)}')
+    if p == size:
+        return weight
+    basis = torch.eye(p * p, dtype=torch.float64).reshape(p * p, 1, p, p)
+    resized = F.interpolate(basis, size=(size, size), mode='bilinear', align_corners=False)
+    resize_t = resized.reshape(p * p, size * size)  # B^T: (p^2, q^2)
+    inverse = torch.linalg.pinv(resize_t)  # (q^2, p^2)
+    flat = weight.double().reshape(-1, p * p)
+    return (flat @ inverse.T).reshape(*weight.shape[:2], size, size).to(weight.dtype)
 
 
 @MODELS.register_module()
@@ -108,8 +137,10 @@ class PlainViT(BaseModule):
             -1 freezes nothing. Defaults to -1.
         freeze (bool): Freeze everything (linear probing). Defaults to False.
         init_cfg (dict, optional): ``dict(type='Pretrained', checkpoint=..., prefix=...)``
-            loads strictly: a key of another shape fails naming both shapes.
-            Defaults to None.
+            loads strictly: a key of another shape fails naming both shapes. With
+            ``resample_patch_embed=True`` a patch-embedding kernel of another patch size
+            (DINOv2 / Depth Anything's 14 in a patch-16 detector backbone) is resampled by
+            :func:`resample_patch_embed` first. Defaults to None.
         **overrides: Any field of the arch: ``embed_dims``, ``num_layers``,
             ``num_heads``, ``ffn_channels``, ``ffn_type`` ('mlp' | 'swiglu'),
             ``patch_size``, ``img_size`` (sets the learned position grid,
@@ -272,6 +303,12 @@ class PlainViT(BaseModule):
         if prefix:
             prefix = prefix.rstrip('.') + '.'
             state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        key = 'patch_embed.proj.weight'
+        if cfg.get('resample_patch_embed') and key in state and \
+                state[key].shape[-1] != self.patch_size:
+            print_log(f'PlainViT: patch embedding resampled from {state[key].shape[-1]} to '
+                      f'{self.patch_size}', logger='current')
+            state = dict(state, **{key: resample_patch_embed(state[key], self.patch_size)})
         self.load_state_dict_checked(state, source=str(cfg['checkpoint']))
         self._is_init = True
 
