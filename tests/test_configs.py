@@ -13,6 +13,8 @@ CONFIGS = sorted(
     if '_base_' not in p.split(osp.sep))
 ALL_FILES = sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
 RUNTIME = osp.join(REPO, 'configs', '_base_', 'default_runtime.py')
+DET_RUNTIME = osp.join(REPO, 'configs', '_base_', 'det_runtime.py')
+PLUGIN = osp.join(REPO, 'configs', '_base_', 'plugin.py')
 NORMALIZATION = osp.join(REPO, 'configs', '_base_', 'normalization')
 CONVERTERS = osp.join(REPO, 'tools', 'model_converters')
 
@@ -68,11 +70,15 @@ def test_config_builds(path):
 def test_plugin_import_lives_in_the_runtime_base():
     """`custom_imports` is written once; every config reaches it by inheritance."""
     holders = [_rel(p) for p in ALL_FILES if re.search(r'^custom_imports\s*=', _text(p), re.M)]
-    assert holders == [_rel(RUNTIME)], holders
-    assert "_base_ = 'mmseg::_base_/default_runtime.py'" in _text(RUNTIME)
-    direct = [_rel(p) for p in ALL_FILES if 'mmseg::_base_/default_runtime.py' in _text(p)]
-    assert direct == [_rel(RUNTIME)], \
-        f'inherit configs/_base_/default_runtime.py instead of mmseg\'s: {direct}'
+    assert holders == [_rel(PLUGIN)], holders
+    assert "'mmseg::_base_/default_runtime.py', './plugin.py'" in _text(RUNTIME)
+    assert "'mmdet::_base_/default_runtime.py', './plugin.py'" in _text(DET_RUNTIME)
+    for host, runtime in (('mmseg', RUNTIME), ('mmdet', DET_RUNTIME)):
+        direct = [_rel(p) for p in ALL_FILES if f'{host}::_base_/default_runtime.py' in _text(p)]
+        assert direct == [_rel(runtime)], \
+            f'inherit {_rel(runtime)} instead of {host}\'s runtime: {direct}'
+    users = [_rel(p) for p in ALL_FILES if 'plugin.py' in _text(p) and p != PLUGIN]
+    assert sorted(users) == sorted([_rel(RUNTIME), _rel(DET_RUNTIME)]), users
 
 
 def test_normalisations_live_in_their_bases():
