@@ -30,11 +30,20 @@ on the main generators, but not the training steps' draws.
   its training (nor what a resume must restore).
 
 With a seed, ``resume`` then reproduces the uninterrupted run bit for bit on the CPU
-(weights, optimizer state, every logged loss). Limits: on GPUs, kernels that are not
-deterministic (atomic adds in ``grid_sample``'s and interpolation's backward, cuDNN
-algorithm choice without ``deterministic=True``) differ from run to run, resumed or not;
-the resumed run then stays as close to the uninterrupted one as two uninterrupted runs are
-to each other. ``EpochBasedTrainLoop`` resumes exactly from end-of-epoch checkpoints with
+(weights, optimizer state, every logged loss; ``tests/test_tools/test_checkpoints.py``,
+also with data-loader workers and with two processes).
+
+Limits. On GPUs exact equality is not reachable for these models: the backward passes of
+``grid_sample`` (the photometric warping), bilinear ``interpolate`` and reflection padding
+use atomic additions, and ``randomness.deterministic=True`` makes torch refuse them (and
+``NLLLoss`` on CUDA) with a ``RuntimeError`` instead of running a deterministic version,
+so GPU runs train with ``deterministic=False``. Two uninterrupted GPU runs with the same
+seed may then differ in the last bits from the first backward pass on (the order of those
+additions varies), and the difference grows with training like any perturbation (not
+measured here: no GPU); the bound for a resumed run is that spread:
+restoring the random state removes the systematic part (other jitter, noise and dropout
+draws), so a resumed run is as close to the uninterrupted one as a second uninterrupted run
+is. ``EpochBasedTrainLoop`` resumes exactly from end-of-epoch checkpoints with
 non-persistent workers; persistent workers keep their generators in the worker processes,
 which no checkpoint can hold.
 """

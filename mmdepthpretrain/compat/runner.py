@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 
 from mmengine.dist import get_rank, get_world_size
+from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -46,7 +47,13 @@ def _atomic_checkpoints(cfg) -> None:
     """Let mmengine's ``CheckpointHook`` write through the ``atomic_local`` backend when
     the config chose no backend and the checkpoints stay on the local disk."""
     hook = (cfg.get('default_hooks') or {}).get('checkpoint')
-    if not isinstance(hook, dict) or hook.get('type') not in ('CheckpointHook', None):
+    if not isinstance(hook, dict):
+        return
+    if hook.get('max_keep_ckpts') == 1:
+        print_log('default_hooks.checkpoint.max_keep_ckpts=1: mmengine deletes the previous '
+                  'checkpoint before it writes the next one, so a kill during a save leaves '
+                  'none; keep at least 2', logger='current', level=30)
+    if hook.get('type') not in ('CheckpointHook', None):
         return
     if hook.get('backend_args') is not None or hook.get('file_client_args') is not None:
         return
