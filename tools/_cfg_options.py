@@ -55,7 +55,7 @@ _TERMINAL = {'object', 'Module'}  # bases whose __init__ takes nothing a config 
 
 def _runner_keys() -> set:
     from mmengine.runner import Runner
-    return set(inspect.signature(Runner.__init__).parameters) - {'self'} | _EXTRA_TOP
+    return set(inspect.signature(Runner.__init__).parameters) - {'self', 'cfg'} | _EXTRA_TOP
 
 
 RUNNER_KEYS = None  # filled on first use (mmengine imports are slow)

@@ -198,12 +198,12 @@ def check_input_files(cfg) -> None:
             raise CLIError(msg)
 
 
-_DATA_FRAMES = (f'{os.sep}torch{os.sep}utils{os.sep}data{os.sep}',
-                f'{os.sep}mmengine{os.sep}dataset{os.sep}')
+_DATA_FRAMES = (f'{os.sep}torch{os.sep}utils{os.sep}data{os.sep}',)
 
 
 def _raised_loading_data(exc: BaseException) -> bool:
-    """Whether ``exc`` was raised while a data loader fetched a batch."""
+    """Whether ``exc`` was raised while a data loader fetched a batch (not while a dataset
+    built its index)."""
     if 'DataLoader worker' in str(exc):
         return True
     tb = exc.__traceback__
