@@ -13,7 +13,7 @@ import mmdepthpretrain
 
 # (scope of the host registry, registry name): registered class names
 EXPECTED = {
-    ('mmengine', 'hook'): ['PortableCheckpointHook'],
+    ('mmengine', 'hook'): ['FiniteLossHook', 'PortableCheckpointHook', 'RandomStateHook'],
     ('mmengine', 'model_wrapper'): ['CPUDistributedDataParallel'],
     ('mmengine', 'runner'): ['CompatRunner'],
     ('mmseg', 'dataset'): [

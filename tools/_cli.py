@@ -1,7 +1,25 @@
 """Shared command-line plumbing for tools/train.py and tools/test.py.
 
-Keeps user mistakes (a missing config, checkpoint or initialisation file) to one readable
-line instead of a traceback from deep inside mmengine.
+Keeps user mistakes to one readable line (``train.py: error: ...``, exit status 2) instead
+of a traceback from deep inside mmengine; ``MMDEPTHPRETRAIN_DEBUG=1`` keeps the traceback.
+One line is printed for
+
+* input files: a missing config, checkpoint or initialisation file; a checkpoint that is
+  not a checkpoint, is truncated, corrupt or unsafe (any entry point: ``load_from``,
+  ``--resume``, ``init_cfg=dict(type='Pretrained')``);
+* configuration: an unreadable config, an unknown ``--cfg-options`` key (the rule is in
+  :mod:`_cfg_options`: the key must exist in the loaded config, or be new where it is
+  read: a Runner setting at the top level, a constructor parameter of the component, or
+  below a mapping without ``type`` such as ``default_hooks`` or ``env_cfg``), a value a
+  component refuses (``ValueError``, ``KeyError``: an invalid ``min_depth``, an unknown
+  ``type``);
+* data: files that are missing or cannot be read (``OSError``, or mmcv's assertion, while
+  a batch loads: a truncated PNG, also from a data-loader worker), an empty data root,
+  dropped samples with ``on_missing='error'``;
+* numerics: a non-finite loss (``FloatingPointError``);
+* a broken installation (mmcv without its compiled ops, a missing package).
+
+Anything else (a bug) keeps its traceback.
 """
 from __future__ import annotations
 
@@ -22,19 +40,61 @@ class CLIError(Exception):
     """An error caused by the user's input, reported as one line."""
 
 
+CFG_OPTIONS_HELP = (
+    'override config settings, key=value (nested keys with dots, list items by index: '
+    'custom_hooks.0.priority=LOW). A key must exist in the config, or be new where it is '
+    'read: a Runner setting at the top level (resume, randomness, runner_type ...), a '
+    'constructor parameter of the component (model.backbone.frozen_stages), or anything '
+    'below a mapping without type (default_hooks, env_cfg, norm_cfg ...); other keys fail '
+    'with the nearest known ones')
+EPILOG = ('Errors in the input (files, config, data, numerics) are reported in one line; '
+          'set MMDEPTHPRETRAIN_DEBUG=1 to see the traceback.')
+
+
+def import_plugin() -> None:
+    """Import mmdepthpretrain (registers every component), or raise :class:`CLIError`."""
+    try:
+        import mmdepthpretrain  # noqa: F401
+    except ImportError as exc:
+        if os.environ.get('MMDEPTHPRETRAIN_DEBUG'):
+            raise
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+        if 'make install' not in msg:
+            msg = f'cannot import mmdepthpretrain ({msg}); run `make install`'
+        raise CLIError(msg) from None
+
+
 def load_config(path: str, cfg_options: dict | None = None):
-    """Load a config with the plugin imported, or raise :class:`CLIError`."""
+    """Load a config with the plugin imported and the options checked and merged.
+
+    Args:
+        path (str): The config file.
+        cfg_options (dict, optional): ``--cfg-options`` (see :mod:`_cfg_options`).
+
+    Returns:
+        mmengine.Config: The config.
+
+    Raises:
+        CLIError: A missing or unreadable config, an unknown option key, a broken install.
+    """
     from mmengine.config import Config
 
     if not osp.isfile(path):
         raise CLIError(f'config file not found: {path}')
-    import mmdepthpretrain  # noqa: F401  (registers every component)
+    import_plugin()
     try:
         cfg = Config.fromfile(path)
     except Exception as exc:  # noqa: BLE001 - parse errors of user files
         raise CLIError(f'cannot read config {path}: {type(exc).__name__}: {exc}') from None
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        from _cfg_options import check_cfg_options
+        error = check_cfg_options(cfg, cfg_options)
+        if error:
+            raise CLIError(error)
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except Exception as exc:  # noqa: BLE001 - values mmengine cannot merge
+            raise CLIError(f'--cfg-options: {type(exc).__name__}: {exc}') from None
     return cfg
 
 
@@ -138,18 +198,71 @@ def check_input_files(cfg) -> None:
             raise CLIError(msg)
 
 
+_DATA_FRAMES = (f'{os.sep}torch{os.sep}utils{os.sep}data{os.sep}',)
+
+
+def _raised_loading_data(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while a data loader fetched a batch (not while a dataset
+    built its index)."""
+    if 'DataLoader worker' in str(exc):
+        return True
+    tb = exc.__traceback__
+    while tb is not None:
+        if any(part in tb.tb_frame.f_code.co_filename for part in _DATA_FRAMES):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _plain_message(exc: BaseException) -> str:
+    """The message of ``exc`` as the user should read it."""
+    if isinstance(exc, KeyError) and len(exc.args) == 1 and isinstance(exc.args[0], str):
+        msg = exc.args[0]
+    else:
+        msg = str(exc)
+    if 'Original Traceback' in msg:  # re-raised from a data-loader worker
+        last = [ln for ln in msg.strip().splitlines() if ln.strip()][-1].strip()
+        msg = last.split(': ', 1)[1] if ': ' in last and ' ' not in last.split(':')[0] else last
+    if isinstance(exc, FileNotFoundError) and exc.filename and str(exc.filename) not in msg:
+        msg = f'{msg}: {exc.filename}'
+    if type(exc).__name__ != 'MissingDataError':  # a report, one line per drive
+        msg = ' '.join(part.strip() for part in msg.splitlines() if part.strip())
+    return msg or type(exc).__name__
+
+
+def one_line_message(exc: BaseException) -> str | None:
+    """The one line our tools print for ``exc``, or None to keep the traceback.
+
+    Args:
+        exc (BaseException): The exception.
+
+    Returns:
+        str | None: The message (without the program name).
+    """
+    compat = sys.modules.get('mmdepthpretrain.compat')
+    ours = (CLIError, compat.CheckpointError) if compat is not None else (CLIError,)
+    if isinstance(exc, ours):
+        return _plain_message(exc)
+    loading = _raised_loading_data(exc)
+    if not isinstance(exc, (OSError, ValueError, KeyError, FloatingPointError)) and not (
+            loading and isinstance(exc, AssertionError)):  # mmcv's "failed to load image"
+        return None
+    msg = _plain_message(exc)
+    if isinstance(exc, (OSError, AssertionError)) and loading:
+        msg = (f'loading data: {msg} (restore the file from the dataset, or remove the '
+               'sample)')
+    return msg
+
+
 @contextmanager
 def one_line_errors(prog: str):
-    """Turn CLIError, missing files and unsafe checkpoints into one line and exit code 2."""
-    from mmdepthpretrain.compat import UnsafeCheckpointError
-
+    """Print input errors as ``prog: error: ...`` and exit with status 2 (see the module
+    docstring); ``MMDEPTHPRETRAIN_DEBUG=1`` keeps the traceback."""
     try:
         yield
-    except (CLIError, FileNotFoundError, UnsafeCheckpointError) as exc:
-        if os.environ.get('MMDEPTHPRETRAIN_DEBUG'):
+    except Exception as exc:  # noqa: BLE001 - classified by one_line_message
+        msg = None if os.environ.get('MMDEPTHPRETRAIN_DEBUG') else one_line_message(exc)
+        if msg is None:
             raise
-        msg = str(exc)
-        if isinstance(exc, FileNotFoundError) and exc.filename and exc.filename not in msg:
-            msg = f'{msg}: {exc.filename}'
         print(f'{prog}: error: {msg}', file=sys.stderr)
         sys.exit(2)

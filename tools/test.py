@@ -1,7 +1,8 @@
 """Test a checkpoint with a config through mmengine's Runner and print its metrics.
 
 The Runner gets the host adaptations of :mod:`mmdepthpretrain.compat` (safe checkpoint
-loading, CPU distributed).
+loading that names truncated and corrupt files, CPU distributed). Input errors are one
+line (see ``_cli.py``; ``MMDEPTHPRETRAIN_DEBUG=1`` keeps the traceback).
 
 Examples:
     python tools/test.py CONFIG CHECKPOINT
@@ -16,21 +17,28 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _cli import REPO_ROOT, CLIError, load_config, one_line_errors  # noqa: E402
+from _cli import (  # noqa: E402
+    CFG_OPTIONS_HELP,
+    EPILOG,
+    REPO_ROOT,
+    CLIError,
+    load_config,
+    one_line_errors,
+)
 
 
 def parse_args(argv=None):
     from mmengine.config import DictAction
 
-    parser = argparse.ArgumentParser(description='Test a model (mmdepthpretrain plugin)')
+    parser = argparse.ArgumentParser(description='Test a model (mmdepthpretrain plugin)',
+                                     epilog=EPILOG)
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help="checkpoint file, or 'none' to evaluate the "
                         'untrained (initialised) model')
     parser.add_argument('--work-dir', help='where logs and metrics go '
                         '(default: work_dirs/<config name>)')
     parser.add_argument('--out', help='also write the metrics as JSON to this file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value (nested keys with dots)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CFG_OPTIONS_HELP)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

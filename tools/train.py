@@ -1,7 +1,10 @@
 """Train any mmseg/mmdet (or mmdepthpretrain) config with mmengine's Runner.
 
-The Runner gets the host adaptations of :mod:`mmdepthpretrain.compat` (safe checkpoint
-loading, checkpoints that load without the plugin, CPU distributed).
+The Runner gets the host adaptations of :mod:`mmdepthpretrain.compat`: safe checkpoint
+loading that names truncated and corrupt files, checkpoints that load without the plugin,
+atomic checkpoint writes, a resume that reproduces the uninterrupted run (random state
+saved and restored), a stop at the first non-finite loss, CPU distributed. Input errors
+are one line (see ``_cli.py``; ``MMDEPTHPRETRAIN_DEBUG=1`` keeps the traceback).
 
 Examples:
     python tools/train.py configs/synthetic/<config>.py
@@ -17,23 +20,33 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _cli import REPO_ROOT, CLIError, check_input_files, load_config, one_line_errors  # noqa: E402
+from _cli import (  # noqa: E402
+    CFG_OPTIONS_HELP,
+    EPILOG,
+    REPO_ROOT,
+    CLIError,
+    check_input_files,
+    load_config,
+    one_line_errors,
+)
 
 
 def parse_args(argv=None):
     from mmengine.config import DictAction
 
-    parser = argparse.ArgumentParser(description='Train a model (mmdepthpretrain plugin)')
+    parser = argparse.ArgumentParser(description='Train a model (mmdepthpretrain plugin)',
+                                     epilog=EPILOG)
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='where logs and checkpoints go '
                         '(default: work_dirs/<config name>)')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from the latest checkpoint in the work_dir, or from '
-                        'the given checkpoint')
+                        help='resume from the latest checkpoint in the work_dir (the newest '
+                        'iter_N.pth when last_checkpoint is damaged), or from the given '
+                        'checkpoint; with a seed the run continues exactly as if '
+                        'uninterrupted')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision (bf16 on CPU)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value (nested keys with dots)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CFG_OPTIONS_HELP)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -81,8 +94,15 @@ def main(argv=None):
     with one_line_errors('train.py'):
         cfg = build_cfg(args)
         from mmdepthpretrain.compat import build_runner, teardown_distributed
-        runner = build_runner(cfg)  # safe loading, portable checkpoints, CPU distributed
-        runner.train()
+        runner = build_runner(cfg)  # see the module docstring
+        try:
+            runner.train()
+        except FloatingPointError as exc:
+            if str(exc).startswith('iteration '):
+                raise
+            last = runner.message_hub.get_info('last_ckpt')
+            raise FloatingPointError(f'iteration {runner.iter + 1}: {exc}' + (
+                f' (last checkpoint: {last})' if last else '')) from exc
         teardown_distributed()
 
 

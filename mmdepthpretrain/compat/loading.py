@@ -19,6 +19,12 @@ asks for and the two explicit ways to opt in: the ``MMDEPTHPRETRAIN_TRUSTED_CHEC
 environment variable (paths, separated by ``os.pathsep``) or :func:`trust_checkpoint`.
 Trusted files load with ``weights_only=False``; nothing else does.
 
+Before loading, the file itself is checked (:mod:`.checkpoint_check`): a file that is not
+a checkpoint, is truncated or is corrupt fails with :class:`CorruptCheckpointError`, which
+says so, names the file and what to do. The allow-list message is given only for an intact
+file that asks for globals outside the list, so random bytes or a partial download are
+never presented as "objects outside the allow-list".
+
 :func:`enable_safe_loading` makes mmengine's ``CheckpointLoader`` use :func:`safe_load` for
 local paths (``resume``, ``load_from``, ``init_cfg=dict(type='Pretrained')``), with one-line
 errors for missing files. It changes the loader for the whole process, so it runs only when
@@ -34,6 +40,14 @@ from typing import Any, Callable, List, Optional, Union
 
 import numpy as np
 import torch
+
+from .checkpoint_check import (
+    ZIP_MAGIC,
+    CheckpointError,
+    CorruptCheckpointError,
+    pickle_globals,
+    verify_checkpoint,
+)
 
 __all__ = [
     'TRUST_ENV',
@@ -54,8 +68,8 @@ _SCALAR_TYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', '
                  'uint64', 'float16', 'float32', 'float64')
 
 
-class UnsafeCheckpointError(RuntimeError):
-    """A checkpoint needs Python objects outside the weights-only allow-list."""
+class UnsafeCheckpointError(CheckpointError):
+    """An intact checkpoint needs Python objects outside the weights-only allow-list."""
 
 
 def _rebuild_history_buffer(log_history: list, count_history: list, max_length: int):
@@ -115,56 +129,91 @@ def _is_trusted(path: str) -> bool:
 
 
 def _unsafe_globals(path: str) -> list[str]:
+    """Globals the file names that neither torch nor this allow-list admits."""
+    from torch import _weights_only_unpickler as wou
+
+    admitted = set(wou._get_allowed_globals()) | set(wou._get_user_allowed_globals())
+    admitted |= _allowed_names()
     try:
-        return sorted(set(torch.serialization.get_unsafe_globals_in_checkpoint(path)))
-    except Exception:  # noqa: BLE001 - only used to enrich an error message
+        return [g for g in pickle_globals(path) if g not in admitted]
+    except Exception:  # noqa: BLE001 - only used to choose and enrich the message
         return []
 
 
-def safe_load(path: str, map_location: Optional[Any] = None) -> Any:
+def _refused(path: str, exc: Exception) -> Exception:
+    """The error for an intact file that the weights-only unpickler refused."""
+    found = _unsafe_globals(path)
+    reason = [ln for ln in str(exc).splitlines() if 'WeightsUnpickler error' in ln
+              or ln.startswith(('Unsupported', 'Can only'))]
+    opt_in = (f'If you trust its origin, opt in explicitly with {TRUST_ENV}={path} (paths '
+              f"separated by '{os.pathsep}') or mmdepthpretrain.compat.trust_checkpoint(path); "
+              'or convert it once to a plain state dict with tools/model_converters/.')
+    if found:
+        return UnsafeCheckpointError(
+            f'{path} contains Python objects outside the weights-only allow-list '
+            f'({", ".join(found)}). Loading it would run code from the file. {opt_in}')
+    what = reason[-1].strip() if reason else str(exc).splitlines()[0]
+    return UnsafeCheckpointError(
+        f'{path} is an intact checkpoint that the weights-only loader refuses ({what}). '
+        f'{opt_in}')
+
+
+def safe_load(path: str, map_location: Optional[Any] = None, mmap: bool = False) -> Any:
     """Load a checkpoint file with ``weights_only=True`` and the project's allow-list.
 
-    ``.safetensors`` files are read with :mod:`safetensors` (tensors only). The allow-list
-    is applied for this call only (``torch.serialization.safe_globals``); torch's global
-    list is left unchanged.
+    The file is checked first (:func:`~mmdepthpretrain.compat.checkpoint_check.
+    verify_checkpoint`: the zip directory, every member's CRC-32, the pickle), so a file
+    that is not a checkpoint, is truncated or is corrupt is named as such. ``.safetensors``
+    files are read with :mod:`safetensors` (tensors only). The allow-list is applied for
+    this call only (``torch.serialization.safe_globals``); torch's global list is left
+    unchanged.
 
     Args:
         path (str): Local file path.
         map_location: As for :func:`torch.load`. Defaults to None.
+        mmap (bool): Map the tensors' storage instead of reading it (zip files; others
+            are read). Defaults to False.
 
     Returns:
         The loaded object (usually a dict).
 
     Raises:
         FileNotFoundError: The file does not exist (message names the path).
-        UnsafeCheckpointError: The file needs globals outside the allow-list; the message
-            lists them and says how to opt in.
+        CorruptCheckpointError: The file is not a checkpoint, is truncated or is corrupt.
+        UnsafeCheckpointError: The file is intact but needs globals outside the
+            allow-list; the message lists them and says how to opt in.
     """
     path = osp.expanduser(str(path))
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint file not found: {path}')
+    verify_checkpoint(path)
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
         device = map_location if isinstance(map_location, str) else 'cpu'
         return load_file(path, device=device)
+    mmap = mmap and _is_zip(path)
     if _is_trusted(path):
         warnings.warn(f'loading trusted checkpoint {path} with weights_only=False', stacklevel=2)
-        return torch.load(path, map_location=map_location, weights_only=False)
+        return torch.load(path, map_location=map_location, weights_only=False, mmap=mmap)
     try:
         with torch.serialization.safe_globals(_allowed_globals()):
-            return torch.load(path, map_location=map_location, weights_only=True)
+            return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as exc:
-        allowed = _allowed_names()
-        found = [g for g in _unsafe_globals(path) if g not in allowed]
-        reason = [ln for ln in str(exc).splitlines() if 'WeightsUnpickler error' in ln
-                  or ln.startswith(('Unsupported', 'Can only'))]
-        what = ', '.join(found) if found else (reason[-1] if reason else 'unknown objects')
-        raise UnsafeCheckpointError(
-            f'{path} contains Python objects outside the weights-only allow-list '
-            f'({what}). Loading it would run code from the file. If you trust its '
-            f'origin, opt in explicitly with {TRUST_ENV}={path} (paths separated by '
-            f"'{os.pathsep}') or mmdepthpretrain.compat.trust_checkpoint(path); or convert "
-            'it once to a plain state dict with tools/model_converters/.') from None
+        raise _refused(path, exc) from None
+    except (RuntimeError, EOFError, ValueError, OSError) as exc:
+        # the container passed; torch still failed reading it (e.g. legacy storages)
+        text = str(exc)
+        if isinstance(exc, EOFError) or 'unexpected EOF' in text:
+            raise CorruptCheckpointError(path, 'truncated', 'its tensor data ends early'
+                                         ) from None
+        if 'PytorchStreamReader' in text or 'corrupt' in text.lower():
+            raise CorruptCheckpointError(path, 'corrupt', text.splitlines()[0]) from None
+        raise
+
+
+def _is_zip(path: str) -> bool:
+    with open(path, 'rb') as f:
+        return f.read(4) == ZIP_MAGIC
 
 
 def _load_from_local(filename: str, map_location: Optional[Any]) -> Any:

@@ -3,14 +3,34 @@ from __future__ import annotations
 
 import copy
 
+from mmengine.dist import get_rank, get_world_size
+from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from .distributed import setup_cpu_distributed
+from .finite_loss import FiniteLossHook
 from .loading import enable_safe_loading
 from .portable import PortableCheckpointHook
+from .random_state import RandomStateHook
+from .resume import find_resume_checkpoint, prepare_resume
 
-__all__ = ['CompatRunner', 'add_portable_hook', 'build_runner']
+__all__ = ['CompatRunner', 'add_compat_hooks', 'add_portable_hook', 'build_runner',
+           'prepare_cfg', 'COMPAT_HOOKS']
+
+# The hooks every runner of our tools gets (unless the config already has them).
+COMPAT_HOOKS = (PortableCheckpointHook, RandomStateHook, FiniteLossHook)
+
+
+def add_compat_hooks(runner: Runner) -> None:
+    """Register each hook of :data:`COMPAT_HOOKS` on ``runner`` unless it has one already.
+
+    Args:
+        runner (Runner): A built runner (before ``train()``/``test()``).
+    """
+    for hook_type in COMPAT_HOOKS:
+        if not any(isinstance(hook, hook_type) for hook in runner.hooks):
+            runner.register_hook(hook_type())
 
 
 def add_portable_hook(runner: Runner) -> None:
@@ -23,6 +43,42 @@ def add_portable_hook(runner: Runner) -> None:
         runner.register_hook(PortableCheckpointHook())
 
 
+def _atomic_checkpoints(cfg) -> None:
+    """Let mmengine's ``CheckpointHook`` write through the ``atomic_local`` backend when
+    the config chose no backend and the checkpoints stay on the local disk."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if not isinstance(hook, dict):
+        return
+    if hook.get('max_keep_ckpts') == 1:
+        print_log('default_hooks.checkpoint.max_keep_ckpts=1: mmengine deletes the previous '
+                  'checkpoint before it writes the next one, so a kill during a save leaves '
+                  'none; keep at least 2', logger='current', level=30)
+    if hook.get('type') not in ('CheckpointHook', None):
+        return
+    if hook.get('backend_args') is not None or hook.get('file_client_args') is not None:
+        return
+    if '://' in str(hook.get('out_dir') or ''):
+        return
+    hook['backend_args'] = dict(backend='atomic_local')
+
+
+def prepare_cfg(cfg, launcher: str) -> None:
+    """What our tools and :class:`CompatRunner` do to a config before building the Runner.
+
+    CPU distributed setup (:func:`~mmdepthpretrain.compat.setup_cpu_distributed`), atomic
+    checkpoint writes for ``CheckpointHook`` (``backend_args=dict(backend='atomic_local')``
+    when the config sets no backend and ``out_dir`` is local) and the resume checks of
+    :func:`~mmdepthpretrain.compat.prepare_resume`.
+
+    Args:
+        cfg (mmengine.Config): The run's config, updated in place.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+    """
+    setup_cpu_distributed(cfg, launcher)
+    _atomic_checkpoints(cfg)
+    prepare_resume(cfg)
+
+
 @RUNNERS.register_module()
 class CompatRunner(Runner):
     """mmengine's ``Runner`` with the adaptations the pinned stack needs.
@@ -31,12 +87,19 @@ class CompatRunner(Runner):
     mmpretrain's ``tools/train.py`` and mmdet's ``tools/test.py`` honour it). Compared with
     ``Runner`` it
 
-    * loads local checkpoints with :func:`~mmdepthpretrain.compat.safe_load`
-      (:func:`~mmdepthpretrain.compat.enable_safe_loading`);
+    * loads local checkpoints with :func:`~mmdepthpretrain.compat.safe_load`, which names
+      truncated and corrupt files (:func:`~mmdepthpretrain.compat.enable_safe_loading`);
     * saves the message hub as plain data and restores it on resume
-      (:class:`~mmdepthpretrain.compat.PortableCheckpointHook`);
-    * trains and tests distributed on CPU-only machines when built with :meth:`from_cfg`
-      (:func:`~mmdepthpretrain.compat.setup_cpu_distributed`).
+      (:class:`~mmdepthpretrain.compat.PortableCheckpointHook`), saves and restores the
+      random state (:class:`~mmdepthpretrain.compat.RandomStateHook`) and stops at a
+      non-finite loss (:class:`~mmdepthpretrain.compat.FiniteLossHook`);
+    * resumes automatically from the newest complete checkpoint when ``last_checkpoint``
+      is empty or names a missing file;
+    * logs every rank of a distributed run to its own file
+      (``<timestamp>_..._rank<r>.log`` next to rank 0's ``<timestamp>.log``);
+    * when built with :meth:`from_cfg`: trains and tests distributed on CPU-only machines,
+      writes ``CheckpointHook``'s files atomically and checks a resume's checkpoint before
+      building anything (:func:`prepare_cfg`).
 
     Args:
         *args: As for ``Runner``.
@@ -46,11 +109,11 @@ class CompatRunner(Runner):
     def __init__(self, *args, **kwargs):
         enable_safe_loading()
         super().__init__(*args, **kwargs)
-        add_portable_hook(self)
+        add_compat_hooks(self)
 
     @classmethod
     def from_cfg(cls, cfg) -> CompatRunner:
-        """Build from a config, preparing a CPU distributed run first when needed.
+        """Build from a config after :func:`prepare_cfg`.
 
         Args:
             cfg (mmengine.Config): The run's config (not modified).
@@ -59,15 +122,32 @@ class CompatRunner(Runner):
             CompatRunner: The runner.
         """
         cfg = copy.deepcopy(cfg)
-        setup_cpu_distributed(cfg, cfg.get('launcher', 'none'))
+        prepare_cfg(cfg, cfg.get('launcher', 'none'))
         return super().from_cfg(cfg)
+
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs):
+        """mmengine's logger; ranks other than 0 also write their own log file."""
+        if get_world_size() > 1 and get_rank() != 0:
+            kwargs.setdefault('distributed', True)
+        return super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
+
+    def load_or_resume(self) -> None:
+        """As ``Runner.load_or_resume``, with :func:`find_resume_checkpoint` for ``auto``."""
+        if self._resume and self._load_from is None and not self._has_loaded:
+            self._load_from = find_resume_checkpoint(self.work_dir)
+            if self._load_from is None:
+                self.logger.info(f'no checkpoint to resume in {self.work_dir}: training '
+                                 'from the start')
+                self._resume = False
+        super().load_or_resume()
 
 
 def build_runner(cfg) -> Runner:
     """Build the Runner of a config with the host adaptations applied.
 
     A config without ``runner_type`` gets :class:`CompatRunner`; one naming another runner
-    gets that runner with the same adaptations applied around it.
+    gets that runner with the same adaptations applied around it (:func:`prepare_cfg`,
+    safe loading, :data:`COMPAT_HOOKS`).
 
     Args:
         cfg (mmengine.Config): The run's config (``launcher`` set); a CPU distributed run
@@ -76,10 +156,10 @@ def build_runner(cfg) -> Runner:
     Returns:
         Runner: The runner, ready for ``train()`` or ``test()``.
     """
-    if 'runner_type' not in cfg:
+    if cfg.get('runner_type', CompatRunner) in (CompatRunner, 'CompatRunner'):
         return CompatRunner.from_cfg(cfg)
     enable_safe_loading()
-    setup_cpu_distributed(cfg, cfg.get('launcher', 'none'))
+    prepare_cfg(cfg, cfg.get('launcher', 'none'))
     runner = RUNNERS.build(cfg)
-    add_portable_hook(runner)
+    add_compat_hooks(runner)
     return runner

@@ -108,12 +108,13 @@ def finish(state_dict: Mapping[str, Tensor], report: ConversionReport, dst: str,
 
 @contextmanager
 def one_line_errors(prog: str):
-    """Turn user mistakes into ``prog: error: ...`` on stderr and exit status 2."""
-    from mmdepthpretrain.compat import UnsafeCheckpointError
+    """Turn user mistakes into ``prog: error: ...`` on stderr and exit status 2 (a source
+    that is missing, not a checkpoint, truncated, corrupt or unsafe among them)."""
+    from mmdepthpretrain.compat import CheckpointError
 
     try:
         yield
-    except (ConversionError, OutputError, FileNotFoundError, UnsafeCheckpointError,
+    except (ConversionError, OutputError, FileNotFoundError, CheckpointError,
             IsADirectoryError) as exc:
         if os.environ.get('MMDEPTHPRETRAIN_DEBUG'):
             raise
