@@ -164,3 +164,54 @@ def test_timings_are_recorded_per_pass(tmp_path):
         sum(p['seconds'] for p in timings['passes']), abs=0.2)
     info = json.load(open(plan.cells[0].info_file))
     assert info['train_seconds'] is not None and info['test_seconds'] is not None
+
+
+def test_lr_search_runs_each_value_and_reuses_the_pretraining(tmp_path, monkeypatch):
+    import lr_search
+    import run_grid
+
+    calls = []
+
+    def fake_run(spec, work_dir, overrides, qualitative=True, quiet=False, checkpoints=()):
+        calls.append((work_dir, list(overrides), list(checkpoints)))
+        lr = float(overrides[-1].split('=')[1])
+        os.makedirs(work_dir, exist_ok=True)
+        done = osp.join(work_dir, 'pretrain', 'synthetic', 'depth', 'done.json')
+        os.makedirs(osp.dirname(done), exist_ok=True)
+        with open(done, 'w') as f:
+            json.dump(dict(checkpoint=osp.join(work_dir, 'iter_5.pth')), f)
+        open(osp.join(work_dir, 'iter_5.pth'), 'w').close()
+        rows = [dict(dataset='synthetic', init='random', setup='full', budget=16,
+                     mIoU7_dataset_mean=50.0 - 1000 * abs(lr - 1e-3),
+                     per_seed=dict(mIoU7_dataset={'0': 1.0})),
+                dict(dataset='synthetic', init='depth', setup='full', budget=16,
+                     mIoU7_dataset_mean=40.0 + 1000 * lr, per_seed={})]
+        path = osp.join(work_dir, 'results.json')
+        with open(path, 'w') as f:
+            json.dump(dict(rows=rows), f)
+        return dict(paths=dict(json=path), statuses={'a': 'done'}, seconds=1.0,
+                    plan=run_grid.make_plan(spec, work_dir, overrides, checkpoints))
+
+    monkeypatch.setattr(run_grid, 'run', fake_run)
+    root = make_root(tmp_path)
+    monkeypatch.setattr(lr_search, 'REPO', root)
+    monkeypatch.setattr(run_grid, 'REPO', root)  # the plan's root: the tiny checkout
+    monkeypatch.chdir(root)  # lr_search changes into its root; restored afterwards
+    text = HELD + 'lr_search: {values: [0.0005, 0.001, 0.002]}\n'
+    spec = tmp_path / 'spec.yaml'
+    spec.write_text(text.replace('DATA', str(tmp_path / 'world')))
+    out = tmp_path / 'choice.json'
+    assert lr_search.main([str(spec), '--work-dir', str(tmp_path / 'w'), '--out',
+                           str(out)]) == 0
+    assert [c[0] for c in calls] == [str(tmp_path / 'w' / f'lr_{v}')
+                                     for v in (0.0005, 0.001, 0.002)]
+    assert calls[0][1] == ['finetune.options.optim_wrapper.optimizer.lr=0.0005']
+    assert calls[0][2] == []  # the first value pre-trains, the others reuse it
+    assert calls[1][2] == calls[2][2] == [
+        f'pretrain/synthetic/depth={tmp_path / "w" / "lr_0.0005" / "iter_5.pth"}']
+    choice = json.load(open(out))
+    assert choice['chosen'] == {'synthetic/random-full/b16': 0.001,
+                                'synthetic/depth-full/b16': 0.002}
+    assert choice['option'] == 'optim_wrapper.optimizer.lr' and choice['held_out'] == 4
+    assert choice['metric'] == 'mIoU7_dataset'
+    assert lr_search.main([str(spec).replace('spec', 'nospec')]) == 2
