@@ -16,6 +16,15 @@ from .plan import (
                    format_command,
                    plan_grid,
 )
+from .pretraining import (
+                   PRETRAIN_METRICS,
+                   early_stop_config,
+                   format_pretraining,
+                   pretraining_summary,
+                   read_val_curves,
+                   stage_metrics,
+)
+from .protocol import choose_lr, held_out_options, lr_option, read_lr_choice, split_file
 from .qualitative import dumped_config, qualitative_figure
 from .report import (
                    aggregate,
@@ -31,7 +40,7 @@ from .report import (
                    read_scalars,
                    write_tables,
 )
-from .runner import GridRunner, atomic_write_text, last_checkpoint, write_json
+from .runner import GridRunner, atomic_write_text, checkpoint_iteration, last_checkpoint, write_json
 from .spec import (
                    GridSpecError,
                    apply_overrides,
@@ -41,6 +50,7 @@ from .spec import (
                    use_checkpoints,
                    validate_spec,
 )
+from .stats import format_paired, paired_difference, paired_rows, reference_row, t_interval
 
 __all__ = [
     'find_layer', 'grad_cam', 'overlay_heatmap', 'FinetuneCell', 'GridPlan', 'GridTools',
@@ -49,5 +59,9 @@ __all__ = [
     'curve_series', 'curves_figure', 'finished_cells', 'markdown_table', 'mean_std',
     'metric_pairs', 'plot_curves', 'read_scalars', 'write_tables', 'GridRunner',
     'atomic_write_text', 'last_checkpoint', 'write_json', 'GridSpecError', 'apply_overrides',
-    'load_spec', 'read_spec', 'report_metrics', 'use_checkpoints', 'validate_spec'
+    'load_spec', 'read_spec', 'report_metrics', 'use_checkpoints', 'validate_spec',
+    'PRETRAIN_METRICS', 'early_stop_config', 'format_pretraining', 'pretraining_summary',
+    'read_val_curves', 'stage_metrics', 'choose_lr', 'held_out_options', 'lr_option',
+    'read_lr_choice', 'split_file', 'checkpoint_iteration', 'format_paired',
+    'paired_difference', 'paired_rows', 'reference_row', 't_interval'
 ]

@@ -14,7 +14,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from .spec import CONVERT_MODES, GridSpecError, report_metrics, validate_spec
+from .initfrom import convert_mode, read_config
+from .pretraining import early_stop_config
+from .protocol import held_out_options, lr_option, read_lr_choice, split_file
+from .spec import GridSpecError, report_metrics, validate_spec
 
 __all__ = [
     'GridTools', 'Stage', 'FinetuneCell', 'GridPlan', 'plan_grid', 'format_command',
@@ -22,7 +25,6 @@ __all__ = [
 ]
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-CONVERTER = 'pretrain_to_seg'  # the converter of our pre-training checkpoints
 
 
 @dataclass
@@ -35,6 +37,9 @@ class GridTools:
         convert (str): Converts a pre-training checkpoint (``SRC DST --mode M --overwrite``).
         world (str): Writes the synthetic world (``--out ROOT --layout ...``).
         python (str): Interpreter. Defaults to the running one.
+        split (str): Lists a budget's held-out validation images
+            (``--data-root R --budget B --held-out N --out FILE``). Defaults to
+            'tools/experiments/make_split.py'.
     """
 
     train: str
@@ -42,6 +47,7 @@ class GridTools:
     convert: str
     world: str
     python: str = sys.executable
+    split: str = 'tools/experiments/make_split.py'
 
 
 @dataclass
@@ -61,6 +67,9 @@ class Stage:
         checkpoint (str, optional): A pre-training stage finished with this checkpoint
             instead of training (an absolute path, or 'last': the newest checkpoint in
             its work dir). Defaults to None.
+        files (dict): Files the runner writes before the command (path -> text), e.g.
+            the config of an early-stopping pre-training. Defaults to {}.
+        iters (int): A pre-training's planned iterations (0: the config's). Defaults to 0.
     """
 
     key: str
@@ -72,6 +81,8 @@ class Stage:
     depends: List[str] = field(default_factory=list)
     outputs: Dict[str, str] = field(default_factory=dict)
     checkpoint: Optional[str] = None
+    files: Dict[str, str] = field(default_factory=dict)
+    iters: int = 0
 
 
 @dataclass
@@ -185,52 +196,6 @@ def _fmt(value, **ctx) -> str:
 
 def _options(mapping: Optional[dict], **ctx) -> List[str]:
     return [f'{k}={_fmt(v, **ctx)}' for k, v in (mapping or {}).items()]
-
-
-def _init_from(config_file: str) -> Optional[dict]:
-    """The config's ``init_from``, read with mmengine (bases resolved)."""
-    from mmengine.config import Config
-
-    try:
-        cfg = Config.fromfile(config_file, import_custom_modules=False)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the user's config
-        raise GridSpecError(f'{config_file}: cannot read the config to find its init_from '
-                            f'({type(exc).__name__}: {exc})') from None
-    init_from = cfg.get('init_from')
-    if init_from is not None and not isinstance(init_from, dict):
-        raise GridSpecError(f'{config_file}: init_from is a dict(converter=..., source=..., '
-                            f'mode=...), got {type(init_from).__name__}')
-    return None if init_from is None else dict(init_from)
-
-
-def convert_mode(config_file: str, setup: dict) -> str:
-    """The converter mode of a setup: its ``convert:``, else the config's ``init_from.mode``.
-
-    Args:
-        config_file (str): The fine-tuning config (read with mmengine's ``Config``).
-        setup (dict): The spec's setup (``name``, optional ``convert``).
-
-    Returns:
-        str: 'full' or 'encoder'.
-    """
-    if setup.get('convert'):
-        return setup['convert']
-    init_from = _init_from(config_file)
-    fix = (f"add init_from = dict(converter='{CONVERTER}', source=..., mode='full' or "
-           f"'encoder') to the config, or give the setup convert: full|encoder in the spec")
-    if init_from is None:
-        raise GridSpecError(f'{config_file}: no init_from field, so the grid cannot tell how '
-                            f'to convert the pre-training checkpoint for setup '
-                            f'{setup["name"]!r}; {fix}')
-    if init_from.get('converter') != CONVERTER:
-        raise GridSpecError(f'{config_file}: init_from.converter is '
-                            f'{init_from.get("converter")!r}, but the grid converts its '
-                            f'pre-training checkpoints with {CONVERTER}; {fix}')
-    mode = init_from.get('mode')
-    if mode not in CONVERT_MODES:
-        raise GridSpecError(f'{config_file}: init_from.mode is {mode!r}, not one of '
-                            f'{", ".join(CONVERT_MODES)}; {fix}')
-    return mode
 
 
 def _world_args(tools: GridTools, root: str, gen: dict) -> List[str]:
@@ -348,9 +313,18 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
         st = pretrain[stage_name]
         iters = int(st.get('iters', 0))
         pdir = osp.join(work_dir, 'pretrain', ds, stage_name)
-        args = [python, tools.train, st['config'], '--work-dir', pdir, '--cfg-options']
+        config, files = st['config'], {}
+        val_interval = int(st.get('val_interval', iters))
+        early = st.get('early_stop')
+        if early:  # mmengine's EarlyStoppingHook, and a checkpoint at every validation
+            config = osp.join(pdir, 'early_stop_config.py')
+            hooks = read_config(rel(st['config']), 'custom_hooks').get('custom_hooks')
+            files[config] = early_stop_config(osp.abspath(rel(st['config'])), early, hooks)
+        args = [python, tools.train, config, '--work-dir', pdir, '--cfg-options']
         args += data_options(pretrain_roots[ds])
-        args += _schedule(iters, int(st.get('val_interval', iters)))
+        args += _schedule(iters, val_interval)
+        if early:
+            args += [f'default_hooks.checkpoint.interval={val_interval or iters}']
         args += [f'randomness.seed={int(st.get("seed", 0))}']
         args += _options(st.get('options'), iters=iters)
         wkey = f'world/{ds}'
@@ -359,7 +333,8 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
             key=key, kind='pretrain', title=f'pre-train {stage_name} on {ds}', argv=args,
             done_file=osp.join(pdir, 'done.json'), log_file=osp.join(pdir, 'train.log'),
             depends=[wkey] if wkey in world_keys else [], outputs=dict(work_dir=pdir),
-            checkpoint=_given_checkpoint(st, ds, stage_name, root, path)))
+            checkpoint=_given_checkpoint(st, ds, stage_name, root, path), files=files,
+            iters=iters))
         for mode in sorted(modes):
             dst = osp.join(work_dir, 'pretrain', ds, f'{stage_name}_{mode}.pth')
             stages.append(Stage(
@@ -372,6 +347,19 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
                 depends=[key], outputs=dict(checkpoint=dst)))
 
     converted = {s.key: s.outputs['checkpoint'] for s in stages if s.kind == 'convert'}
+    held = ft.get('held_out')
+    for ds in ft_datasets if held else []:
+        for budget in ft.get('budgets', [16]):
+            names = split_file(work_dir, ds, int(budget), int(held))
+            wkey = f'world/{ds}'
+            stages.append(Stage(
+                key=f'split/{ds}/b{budget}', kind='split',
+                title=f'held-out validation split {ds} b{budget} ({held} images)',
+                argv=[python, tools.split, '--data-root', roots[ds] or '', '--budget',
+                      str(budget), '--held-out', str(held), '--out', names],
+                done_file=names, log_file=osp.join(osp.dirname(names), f'b{budget}.log'),
+                depends=[wkey] if wkey in world_keys else [], outputs=dict(names=names)))
+    lr_choice = read_lr_choice(rel(ft['lr_from']), path) if ft.get('lr_from') else None
     cells = []
     ft_iters = int(ft.get('iters', 0))
     test_opts = (spec.get('test') or {}).get('options')
@@ -389,7 +377,14 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
                     args += [f'randomness.seed={seed}']
                     args += _options(ft.get('options'), iters=ft_iters, seed=seed,
                                      budget=budget)
+                    args += lr_option(lr_choice, ds, f'{init_name}-{setup_name}', budget)
                     depends = [wkey] if wkey in world_keys else []
+                    held_opts = []
+                    if held:
+                        depends.append(f'split/{ds}/b{budget}')
+                        held_opts = held_out_options(int(budget), int(held), split_file(
+                            work_dir, ds, int(budget), int(held)))
+                        args += held_opts
                     if stage_name:
                         conv = f'convert/{ds}/{stage_name}/{mode}'
                         depends.append(conv)
@@ -399,7 +394,7 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
                     test = [python, tools.test, config, '{checkpoint}', '--work-dir',
                             osp.join(cdir, 'test'), '--out', osp.join(cdir, 'metrics.json'),
                             '--cfg-options'] + data_options(roots[ds]) + budget_opts
-                    test += _options(test_opts, seed=seed, budget=budget)
+                    test += held_opts + _options(test_opts, seed=seed, budget=budget)
                     cells.append(FinetuneCell(
                         dataset=ds, init=init_name, setup=setup_name, budget=int(budget),
                         seed=int(seed), config=config, work_dir=cdir, train_argv=args,

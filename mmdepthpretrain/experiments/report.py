@@ -19,7 +19,9 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .plan import FinetuneCell
+from .pretraining import format_pretraining
 from .runner import atomic_write_text
+from .stats import format_paired, paired_rows
 
 __all__ = [
     'collect_results', 'finished_cells', 'metric_pairs', 'aggregate', 'markdown_table',
@@ -192,26 +194,41 @@ def _notes(row: dict) -> str:
 
 
 def markdown_table(rows: List[dict], metrics: Sequence[Tuple[str, str]],
-                   caption: str = '') -> str:
-    """The results as a markdown table (mean ± std (min-max) over seeds).
+                   caption: str = '', reference: str = 'random') -> str:
+    """The results as a markdown table (mean ± std (min-max) over seeds), with the paired
+    difference of the first metric to ``reference`` (mean over seeds and its interval) and
+    the pre-training's final validation values when the rows hold them.
 
     Args:
-        rows (list): From :func:`aggregate`.
+        rows (list): From :func:`aggregate` (``paired``, ``pretraining``: optional).
         metrics (list): ``(key, title)`` pairs, one column each.
         caption (str): Text above the table. Defaults to ''.
+        reference (str): The compared initialisation's name. Defaults to 'random'.
 
     Returns:
         str: The markdown text.
     """
     several = len({r['dataset'] for r in rows}) > 1
+    paired = bool(metrics) and any((r.get('paired') or {}).get(metrics[0][0], {}).get('n')
+                                   for r in rows)
+    pre = any((r.get('pretraining') or {}).get('final') for r in rows)
+    conf = next((r['paired'][metrics[0][0]]['confidence'] for r in rows if r.get('paired')),
+                0.95) if paired else 0.95
     head = (['Dataset'] if several else []) + ['Initialisation', 'Setup', 'Labels'] + \
-        [title for _, title in metrics] + ['Seeds', 'Notes']
+        [title for _, title in metrics] + \
+        ([f'Δ {metrics[0][1]} vs {reference} (paired, {conf:.0%} CI)'] if paired else []) + \
+        (['Pre-training (validation, final)'] if pre else []) + ['Seeds', 'Notes']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for row in rows:
         if row['seeds'] == 0 and row['failed']:
             values = ['failed'] * len(metrics)
         else:
             values = [_cell(row, key) for key, _ in metrics]
+        if paired:
+            values.append(format_paired(row.get('paired'), metrics[0][0]))
+        if pre:
+            values.append(format_pretraining(row.get('pretraining'),
+                                             row.get('pretraining_titles') or ()))
         vals = ([row['dataset']] if several else []) + \
             [row['init'], row['setup'], str(row['budget'])] + values + \
             [f'{row["seeds"]}/{row["seeds_planned"]}', _notes(row)]
@@ -243,27 +260,44 @@ def csv_table(rows: List[dict], metrics: Sequence[Tuple[str, str]]) -> str:
 
 
 def write_tables(work_dir: str, records: List[dict], caption: str = '',
-                 metrics: Metrics = None) -> Dict[str, str]:
+                 metrics: Metrics = None, reference: str = 'random', confidence: float = 0.95,
+                 pretraining: Optional[dict] = None, extra: Optional[dict] = None
+                 ) -> Dict[str, str]:
     """Write ``results.md``, ``results.csv`` (aggregated) and ``results.json`` (per cell,
-    with the exact commands).
+    with the exact commands; per row the per-seed values and the paired differences).
 
     Args:
         work_dir (str): Where the files go.
         records (list): From :func:`collect_results`.
         caption (str): Text above the markdown table. Defaults to ''.
         metrics (list, optional): ``(key, title)`` columns. Defaults to the records' keys.
+        reference (str): The initialisation every other one is paired with, seed by seed
+            (see :mod:`.stats`). Defaults to 'random'.
+        confidence (float): Coverage of the paired intervals. Defaults to 0.95.
+        pretraining (dict, optional): init name -> ``dict(summary=..., titles=...)`` from
+            :func:`~mmdepthpretrain.experiments.pretraining.pretraining_summary`, shown
+            next to the init's rows (matched on ``<dataset>/<stage>``). Defaults to None.
+        extra (dict, optional): More top-level entries of ``results.json`` (the
+            pre-training curves, timings). Defaults to None.
 
     Returns:
         dict: The paths (``md``, ``csv``, ``json``).
     """
     pairs = metric_pairs(records, metrics)
     rows = aggregate(records, pairs)
+    paired_rows(rows, records, [k for k, _ in pairs], reference, confidence)
+    for row in rows:
+        stage = (pretraining or {}).get(row['init'])
+        if stage:
+            summary = stage['summaries'].get(row['dataset']) or {}
+            row['pretraining'] = {k: v for k, v in summary.items() if k != 'curves'}
+            row['pretraining_titles'] = stage['titles']
     paths = dict(md=osp.join(work_dir, 'results.md'), csv=osp.join(work_dir, 'results.csv'),
                  json=osp.join(work_dir, 'results.json'))
-    atomic_write_text(paths['md'], markdown_table(rows, pairs, caption))
+    atomic_write_text(paths['md'], markdown_table(rows, pairs, caption, reference))
     atomic_write_text(paths['csv'], csv_table(rows, pairs))
-    atomic_write_text(paths['json'], json.dumps(dict(rows=rows, cells=records), indent=2,
-                                                default=str) + '\n')
+    atomic_write_text(paths['json'], json.dumps(dict(rows=rows, cells=records, **(extra or {})),
+                                                indent=2, default=str) + '\n')
     return paths
 
 

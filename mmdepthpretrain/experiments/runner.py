@@ -23,7 +23,8 @@ from typing import Callable, Dict, List, Optional
 
 from .plan import FinetuneCell, GridPlan, Stage, format_command
 
-__all__ = ['GridRunner', 'atomic_write_text', 'write_json', 'last_checkpoint']
+__all__ = ['GridRunner', 'atomic_write_text', 'write_json', 'last_checkpoint',
+           'checkpoint_iteration']
 
 # The folder holding this package: put on the commands' PYTHONPATH so that they import
 # the same mmdepthpretrain as the grid.
@@ -57,6 +58,12 @@ def last_checkpoint(train_dir: str) -> Optional[str]:
     return None
 
 
+def checkpoint_iteration(ckpt: str) -> Optional[int]:
+    """The iteration in a checkpoint's name (``iter_250.pth`` -> 250), if any."""
+    match = re.search(r'iter_(\d+)\.pth$', ckpt or '')
+    return int(match.group(1)) if match else None
+
+
 def _read_json(path: str) -> dict:
     try:
         with open(path) as f:
@@ -87,6 +94,7 @@ class GridRunner:
         self.step = 0
         self.total = len(plan.stages) + 2 * len(plan.cells)
         self.timings: Dict[str, float] = {}
+        self.started = ''
 
     # -- plumbing ---------------------------------------------------------------------
     def _record(self, key: str, argv: List[str]) -> str:
@@ -213,6 +221,8 @@ class GridRunner:
         if stage.kind == 'convert':
             src = self._pretrain_checkpoint(stage.depends[0])
             argv = [src if a == '{checkpoint}' else a for a in argv]
+        for file, text in stage.files.items():
+            atomic_write_text(file, text)
         self._line(f'{stage.title} ...')
         start = time.perf_counter()
         rc = self._execute(stage.key, argv, stage.log_file)
@@ -223,8 +233,12 @@ class GridRunner:
             if ckpt is None:
                 rc = -1
             else:
-                write_json(stage.done_file, dict(checkpoint=ckpt, seconds=round(took, 1),
-                                                 command=format_command(argv, self.plan.env)))
+                done = dict(checkpoint=ckpt, seconds=round(took, 1),
+                            command=format_command(argv, self.plan.env))
+                stop = checkpoint_iteration(ckpt)
+                if stage.iters and stop is not None and stop < stage.iters:
+                    done['stopped_early'] = stop  # the early-stopping hook ended it
+                write_json(stage.done_file, done)
         if rc == 0 and not self._stage_done(stage):
             rc = -1
         if rc != 0:
@@ -302,18 +316,40 @@ class GridRunner:
         write_json(cell.info_file, dict(
             cell=cell.key, dataset=cell.dataset, init=cell.init, setup=cell.setup,
             budget=cell.budget, seed=cell.seed, config=cell.config, checkpoint=ckpt,
+            train_seconds=_read_json(cell.train_done_file).get('seconds'),
+            test_seconds=round(took, 1),
             train_command=format_command(cell.train_argv, self.plan.env),
             test_command=format_command(argv, self.plan.env)))
         metrics = _read_json(cell.metrics_file)
         self._line(f'{ttitle} ... done in {took:.0f} s: {self._metrics_text(metrics)}')
         return 'done'
 
+    def write_timings(self, seconds: float) -> str:
+        """Add this pass (its wall time and the seconds of each command it ran) to
+        ``<work_dir>/timings.json``; returns the path."""
+        path = osp.join(self.plan.work_dir, 'timings.json')
+        timings = _read_json(path)
+        commands = timings.get('commands') or {}
+        commands.update({k: round(v, 1) for k, v in self.timings.items()})
+        passes = list(timings.get('passes') or [])
+        passes.append(dict(started=self.started, seconds=round(seconds, 1),
+                           commands_run=len(self.timings)))
+        write_json(path, dict(total_seconds=round(sum(p['seconds'] for p in passes), 1),
+                              passes=passes, commands=commands))
+        return path
+
     def run(self) -> Dict[str, str]:
-        """Run every stage and cell; return cell key -> 'done' | 'failed'."""
+        """Run every stage and cell; return cell key -> 'done' | 'failed'. The wall time
+        and each command's time go to ``timings.json`` (also when interrupted)."""
         os.makedirs(self.plan.work_dir, exist_ok=True)
         write_json(osp.join(self.plan.work_dir, 'spec.json'),
                    {k: v for k, v in copy.deepcopy(self.plan.spec).items()
                     if not k.startswith('_')})
-        for stage in self.plan.stages:
-            self.run_stage(stage)
-        return {cell.key: self.run_cell(cell) for cell in self.plan.cells}
+        self.started = time.strftime('%Y-%m-%d %H:%M:%S')
+        start = time.perf_counter()
+        try:
+            for stage in self.plan.stages:
+                self.run_stage(stage)
+            return {cell.key: self.run_cell(cell) for cell in self.plan.cells}
+        finally:
+            self.write_timings(time.perf_counter() - start)

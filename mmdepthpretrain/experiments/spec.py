@@ -60,15 +60,18 @@ FLAT_MAPPINGS = (('env', ), ('loader_options', ), ('pretrain', '*', 'options'),
 # Known keys per section; anything else is a typo the user should hear about.
 _KEYS = dict(
     top=('name', 'env', 'loader_options', 'datasets', 'pretrain', 'finetune', 'test',
-         'report'),
+         'report', 'lr_search'),
     dataset=('data_root', 'pretrain_root', 'generate'),
-    pretrain=('config', 'iters', 'val_interval', 'seed', 'options', 'checkpoint'),
+    pretrain=('config', 'iters', 'val_interval', 'seed', 'options', 'checkpoint',
+              'early_stop', 'metrics'),
     finetune=('config', 'iters', 'val_interval', 'options', 'inits', 'budgets', 'seeds',
-              'datasets'),
+              'datasets', 'held_out', 'lr_from'),
     init=('pretrain', 'setups', 'config', 'load_from'),
     setup=('name', 'config', 'convert'),
     test=('options', ),
-    report=('metrics', 'qualitative_images', 'title', 'caption'),
+    report=('metrics', 'qualitative_images', 'title', 'caption', 'reference', 'confidence'),
+    early_stop=('metric', 'patience', 'min_delta', 'rule'),
+    lr_search=('option', 'values', 'out'),
 )
 CONVERT_MODES = ('full', 'encoder')
 
@@ -250,6 +253,16 @@ def validate_spec(spec: dict) -> dict:
         if ckpt is not None and not isinstance(ckpt, (str, dict)):
             raise GridSpecError(f'{path}: pretrain.{name}.checkpoint is a path, \'last\' or '
                                 f'a mapping dataset -> path')
+        early = stage.get('early_stop')
+        if early is not None:
+            early = _mapping(early, f'pretrain.{name}.early_stop', path)
+            _known(early, 'early_stop', f'pretrain.{name}.early_stop.', path)
+            if 'metric' not in early:
+                raise GridSpecError(f'{path}: pretrain.{name}.early_stop needs \'metric\' (a '
+                                    f'validation key such as abs_rel, EPE or masked_l1)')
+            if early.get('rule') not in (None, 'less', 'greater'):
+                raise GridSpecError(f'{path}: pretrain.{name}.early_stop.rule is less or '
+                                    f'greater')
         for ds in (ckpt if isinstance(ckpt, dict) else {}):
             if ds not in datasets:
                 raise GridSpecError(f'{path}: pretrain.{name}.checkpoint names unknown '
@@ -260,6 +273,22 @@ def validate_spec(spec: dict) -> dict:
     for key in ('budgets', 'seeds'):
         if key in ft:
             _int_list(ft[key], f'finetune.{key}', path)
+    held = ft.get('held_out')
+    if held is not None and (not isinstance(held, int) or isinstance(held, bool) or held < 1
+                             or any(held >= b for b in ft.get('budgets', [16]))):
+        raise GridSpecError(f'{path}: finetune.held_out is the number of labelled images kept '
+                            f'out of training for validation, 1 to budget - 1; got {held!r}')
+    if ft.get('lr_from') is not None and not isinstance(ft['lr_from'], str):
+        raise GridSpecError(f'{path}: finetune.lr_from is the path of a learning-rate search '
+                            f'result (tools/experiments/lr_search.py)')
+    search = spec.get('lr_search')
+    if search is not None:
+        search = _mapping(search, 'lr_search', path)
+        _known(search, 'lr_search', 'lr_search.', path)
+        vals = search.get('values')
+        if not isinstance(vals, list) or not vals or \
+                not all(isinstance(v, (int, float)) for v in vals):
+            raise GridSpecError(f'{path}: lr_search.values is a non-empty list of numbers')
     for name in ft.get('datasets') or []:
         if name not in datasets:
             raise GridSpecError(f'{path}: finetune.datasets names unknown dataset {name!r}')

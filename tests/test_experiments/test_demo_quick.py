@@ -60,6 +60,13 @@ def test_quick_demo(tmp_path):
     assert '[demo-quick 2/11] pre-train depth on synthetic ... done in' in out
     assert 'Iter(train)' in out and 'eta:' in out
     assert '[demo] total runtime' in out
+    results = json.loads((work / 'results.json').read_text())
+    depth = results['pretraining']['synthetic/depth']  # its validation curve, every 10
+    assert depth['curves']['abs_rel']['x'] == [10, 20] and 0 < depth['final']['abs_rel'] < 5
+    assert 0 <= depth['final']['a1'] <= 1 and depth['seconds'] > 0
+    assert results['timings']['total_seconds'] > 0 and results['timings']['pretrain']
+    assert '[demo] pre-training synthetic/depth:' in out
+    assert 'Pre-training (validation, final)' in (work / 'results.md').read_text()
     commands = (work / 'commands.log').read_text()
     assert commands.count('tools/train.py') == 2 + 3
     assert commands.count('tools/test.py') == 3

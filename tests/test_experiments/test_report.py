@@ -88,12 +88,14 @@ def test_aggregate_and_tables(tmp_path):
     assert md.startswith('Caption here.')
     lines = md.splitlines()
     assert lines[2] == ('| Initialisation | Setup | Labels | mIoU7 (dataset) | '
-                        'mIoU7 (per image) | aAcc | Seeds | Notes |')
+                        'mIoU7 (per image) | aAcc | Δ mIoU7 (dataset) vs random (paired, '
+                        '95% CI) | Seeds | Notes |')
+    # depth pairs with random on seed 0 only (random seed 1 failed): 40 - 20
     assert '| depth | full | 16 | 44.00 ± 4.00 (40.0-48.0) | 33.00 ± 2.65 (30.0-35.0) | ' \
-           '82.00 ± 2.00 (80.0-84.0) | 3/3 |' in md
-    assert '| random | full | 16 | 20.00 | 10.00 | 60.00 | 1/2 | seed 1 failed ' \
+           '82.00 ± 2.00 (80.0-84.0) | +20.00 (1 seed) | 3/3 |' in md
+    assert '| random | full | 16 | 20.00 | 10.00 | 60.00 | - | 1/2 | seed 1 failed ' \
            '(log: /logs/random1/train.log) |' in md
-    assert '| flow | full | 16 | failed | failed | failed | 0/1 | seed 0 failed ' \
+    assert '| flow | full | 16 | failed | failed | failed | - | 0/1 | seed 0 failed ' \
            '(log: /logs/flow/train.log) |' in md
     with open(paths['csv']) as f:
         table = list(csv.DictReader(f))

@@ -44,7 +44,11 @@ def test_a_pass_over_some_seeds_keeps_the_others(grid):
                                      'synthetic/depth-encoder/b16/seed2']
     md = open(osp.join(work, 'results.md')).read()
     assert '| depth | full | 16 | 42.00 ± 2.00 (40.0-44.0) | 31.00 ± 1.00 (30.0-32.0) | ' \
-           '81.00 ± 1.00 (80.0-82.0) | 3/3 |' in md
+           '81.00 ± 1.00 (80.0-82.0) | +0.00 [+0.00, +0.00] | 3/3 |' in md  # same fake metrics
+    rows = json.load(open(osp.join(work, 'results.json')))['rows']
+    assert rows[1]['paired']['reference'] == 'random-full'
+    assert rows[1]['paired']['mIoU7_dataset']['seeds'] == [0, 1, 2]
+    assert rows[1]['per_seed']['mIoU7_dataset'] == {'0': 40.0, '1': 42.0, '2': 44.0}
     cells = json.load(open(osp.join(work, 'results.json')))['cells']
     assert sorted(c['seed'] for c in cells if c['init'] == 'random') == [0, 1, 2]
     # --report-only over seed 0 writes the same table

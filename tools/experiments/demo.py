@@ -49,6 +49,31 @@ def _stop_children_on_sigterm():
     signal.signal(signal.SIGTERM, handler)
 
 
+def _print_times(results_json):
+    """Each pre-training's time and final validation, and the fine-tuning times, from
+    results.json (where they are recorded)."""
+    import json
+
+    if not results_json or not osp.isfile(results_json):
+        return
+    with open(results_json) as f:
+        data = json.load(f)
+    for key, stage in (data.get('pretraining') or {}).items():
+        final = ', '.join(f'{k} {v:.3f}' for k, v in (stage.get('final') or {}).items())
+        stop = (f', stopped early at {stage["stopped_early"]}' if stage.get('stopped_early')
+                else '')
+        secs = stage.get('seconds')
+        print(f'[demo] pre-training {key}: {secs if secs is not None else "?"} s; last '
+              f'validation @{stage.get("final_iteration")}: {final or "-"}{stop}')
+    cells = (data.get('timings') or {}).get('cells') or {}
+    train = [c['train'] for c in cells.values() if c.get('train')]
+    test = [c['test'] for c in cells.values() if c.get('test')]
+    if train:
+        print(f'[demo] fine-tuning: {len(train)} runs, {sum(train) / len(train):.0f} s each '
+              f'on average (+{sum(test) / max(len(test), 1):.0f} s testing); per run in '
+              f'results.json (timings)')
+
+
 def main(argv=None):
     args = parse_args(argv)
     _stop_children_on_sigterm()
@@ -79,6 +104,7 @@ def main(argv=None):
     if table and osp.isfile(table):
         print('\n' + open(table).read())
     took = time.perf_counter() - start
+    _print_times(out['paths'].get('json'))
     print(f'[demo] total runtime {took / 60:.1f} min ({took:.0f} s)', flush=True)
     return 1 if any(v != 'done' for v in out['statuses'].values()) else 0
 

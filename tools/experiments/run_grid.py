@@ -117,20 +117,61 @@ def plan_commands(plan) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def grid_timings(plan, records) -> dict:
+    """Seconds of the grid: every pass's wall time (``timings.json``), and per stage and
+    cell the time its command took when it ran (from its ``done.json`` / ``cell.json``)."""
+    import json
+
+    def load(path):
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    grid = load(osp.join(plan.work_dir, 'timings.json'))
+    stages = {s.key: load(s.done_file).get('seconds') for s in plan.stages
+              if s.kind == 'pretrain'}
+    cells = {}
+    for rec in records:
+        info = load(osp.join(rec['work_dir'], 'cell.json'))
+        if info:
+            cells[f'{rec["dataset"]}/{rec["init"]}-{rec["setup"]}/b{rec["budget"]}/'
+                  f'seed{rec["seed"]}'] = dict(train=info.get('train_seconds'),
+                                               test=info.get('test_seconds'))
+    return dict(total_seconds=grid.get('total_seconds'), passes=grid.get('passes', []),
+                commands=grid.get('commands', {}), pretrain=stages, cells=cells)
+
+
 def write_report(plan, print_fn=print, qualitative: bool = True) -> dict:
     """Table, curves and qualitative figure of every finished cell in the plan's work dir."""
     from mmdepthpretrain.experiments import (
         collect_results,
         metric_pairs,
         plot_curves,
+        pretraining_summary,
         qualitative_figure,
+        stage_metrics,
         write_tables,
     )
 
     report = plan.spec.get('report') or {}
     records = collect_results(plan.cells, plan.work_dir)
     metrics = metric_pairs(records, plan.metrics)
-    paths = write_tables(plan.work_dir, records, report.get('caption', ''), metrics)
+    summary = pretraining_summary(plan.work_dir, plan.spec)
+    by_init = {}
+    for init, init_spec in plan.spec['finetune']['inits'].items():
+        stage = (init_spec or {}).get('pretrain')
+        if stage:
+            by_init[init] = dict(
+                titles=stage_metrics(plan.spec['pretrain'][stage]),
+                summaries={k.split('/')[0]: v for k, v in summary.items()
+                           if k.split('/', 1)[1] == stage})
+    timings = grid_timings(plan, records)
+    paths = write_tables(plan.work_dir, records, report.get('caption', ''), metrics,
+                         reference=report.get('reference', 'random'),
+                         confidence=float(report.get('confidence', 0.95)),
+                         pretraining=by_init, extra=dict(pretraining=summary, timings=timings))
     curves = None
     if metrics:
         curves = plot_curves(records, osp.join(plan.work_dir, 'curves.png'), metrics[0][0],
