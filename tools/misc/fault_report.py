@@ -152,9 +152,10 @@ def _kill_when(env: Env, args: list, ready) -> None:
 
 # -- the faults: each returns (what the user sees, data lost) -------------------------------
 def kill_during_save(env: Env):
-    cfg, work = env.seg_config('kill_save', "custom_hooks = [dict(type='SlowSaveHook', at=4)]"
-                               ), env.path('kill_save')
-    _kill_when(env, [cfg, '--work-dir', work], lambda ln: ln.startswith('SAVING'))
+    cfg = env.seg_config('kill_save', "custom_hooks = [dict(type='SlowSaveHook', at=0)]")
+    work = env.path('kill_save')
+    _kill_when(env, [cfg, '--work-dir', work, '--cfg-options', 'custom_hooks.0.at=4'],
+               lambda ln: ln.startswith('SAVING'))
     left = sorted(os.listdir(work))
     marker = open(osp.join(work, 'last_checkpoint')).read().strip()
     proc = env.run('tools/train.py', cfg, '--work-dir', work, '--resume')
