@@ -147,10 +147,19 @@ def test_shipped_specs_plan(name, tmp_path):
     assert all(c.train_argv[1] == 'tools/train.py' for c in plan.cells)
     if name.startswith('demo'):
         inits = {(c.init, c.setup) for c in plan.cells}
-        assert inits == {('random', 'full'), ('depth', 'full'), ('flow', 'encoder')}
+        quick = {('random', 'full'), ('depth', 'full'), ('flow', 'encoder')}
+        # the full demo: the headline (M, L, flow against random), whole network and frozen
+        assert inits == quick if 'quick' in name else inits == quick | {
+            ('random', 'frozen'), ('depth', 'frozen'), ('depth_l', 'full'),
+            ('depth_l', 'frozen'), ('flow', 'frozen')}
         assert all(c.budget == 16 for c in plan.cells)
         seeds = {c.seed for c in plan.cells}
         assert len(seeds) >= (1 if 'quick' in name else 3)
-        assert [s.key for s in plan.stages] == [
-            'world/synthetic', 'pretrain/synthetic/depth', 'convert/synthetic/depth/full',
-            'pretrain/synthetic/flow', 'convert/synthetic/flow/encoder']
+        keys = [s.key for s in plan.stages]
+        assert keys[:3] == ['world/synthetic', 'pretrain/synthetic/depth',
+                            'convert/synthetic/depth/full']
+        assert 'pretrain/synthetic/flow' in keys and 'convert/synthetic/flow/encoder' in keys
+        if 'quick' in name:
+            assert keys == ['world/synthetic', 'pretrain/synthetic/depth',
+                            'convert/synthetic/depth/full', 'pretrain/synthetic/flow',
+                            'convert/synthetic/flow/encoder']
