@@ -67,7 +67,7 @@ def run_staged(
         specs (Sequence[dict]): Unit specs, each with a ``stage`` folder.
         out_dir (str): Output root.
         write_unit (Callable): Module-level function writing one unit (it runs in
-            forked worker processes when ``workers`` > 1).
+            spawned worker processes when ``workers`` > 1).
         workers (int): Number of processes.
 
     Returns:
@@ -75,7 +75,9 @@ def run_staged(
     """
     results = []
     if workers > 1 and len(specs) > 1:
-        with mp.get_context('fork').Pool(workers) as pool:
+        # spawn, not fork: a fork of a process whose torch/OpenMP threads hold locks can
+        # deadlock in the child (seen under pytest); the units do not depend on the parent.
+        with mp.get_context('spawn').Pool(workers) as pool:
             for spec, res in zip(specs, pool.imap(write_unit, specs)):
                 merge_tree(spec['stage'], out_dir)
                 results.append(res)
