@@ -24,6 +24,7 @@ EXPECTED = {
     ('mmseg', 'metric'): [
         'FlowEPEMetric', 'KittiSegMetric', 'MonoDepthMetric', 'ReconstructionMetric'],
     ('mmseg', 'model'): [
+        'DepthAnythingHead', 'DepthAnythingSegHead', 'LinearProbeHead', 'PlainViT',
         'DepthResNet', 'DepthSegHead', 'DisparityHead', 'EdgeAwareSmoothnessLoss', 'FlowHead',
         'FlowPhotometricLoss', 'FlowSiameseEstimator', 'FlowSmoothnessLoss',
         'MaskedL1DepthLoss', 'MaskedReconstructionEstimator', 'MaskedReconstructionLoss',
@@ -33,7 +34,7 @@ EXPECTED = {
     ('mmseg', 'optimizer wrapper constructor'): [
         'FrozenAwareOptimWrapperConstructor', 'LayerDecayOptimWrapperConstructor'],
     ('mmdet', 'dataset'): ['StrictCocoDataset'],
-    ('mmdet', 'model'): ['LN2d', 'SimpleFPN'],
+    ('mmdet', 'model'): ['LN2d', 'PlainViT', 'SimpleFPN'],
     ('mmdet', 'optimizer constructor'): ['LayerDecayOptimWrapperConstructor'],
     ('mmseg', 'transform'): [
         'LoadDepthFromLidar', 'LoadDepthMap', 'LoadFlowAnnotation', 'LoadMultiFrameImages',
