@@ -197,8 +197,16 @@ def test_cpu_distributed_noop_without_launcher():
 # The host packages the plugin builds on are imported first: mmseg.models itself adds
 # copyreg entries (scipy's uarray, regex) and a torch safe global (torch._dynamo).
 _SNAPSHOT = r'''
-import copyreg, sys
+import copyreg, importlib.util, sys
 import torch
+# the host packages first (so the snapshot holds their own registrations); with a recent
+# transformers installed they import only behind the plugin's mmpretrain guard, loaded here
+# as a stand-alone file so that the plugin itself is not imported yet
+spec = importlib.util.spec_from_file_location(
+    '_guard', 'mmdepthpretrain/compat/mmpretrain_imports.py')
+guard = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(guard)
+guard.keep_mmpretrain_importable()
 import mmseg.datasets, mmseg.engine, mmseg.evaluation, mmseg.models, mmseg.visualization
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
