@@ -1,8 +1,7 @@
 """A local file backend whose writes are atomic, for checkpoints that survive a kill.
 
 mmengine's ``LocalBackend.put`` opens the destination and writes into it, so a run killed
-while saving ``iter_N.pth`` leaves a truncated file under the final name, and
-``last_checkpoint`` (written the same way) can name it. This backend writes every file to
+while saving ``iter_N.pth`` leaves a truncated file under the final name. This backend writes every file to
 a temporary name in the same folder, flushes it to disk, and renames it over the
 destination (``os.replace`` is atomic on POSIX and Windows): a reader sees either the
 previous complete file or the new complete one, never a part.
@@ -11,8 +10,10 @@ Our configs select it for mmengine's ``CheckpointHook`` (``configs/_base_/defaul
 
     default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
 
-which routes both the checkpoint and ``last_checkpoint`` through it. The files are plain
-mmengine checkpoints: nothing of this plugin is needed to read them.
+which routes the checkpoint files through it (mmengine 0.10.7 writes ``last_checkpoint``
+itself with a plain ``open()``, after the checkpoint is complete; a torn
+``last_checkpoint`` is handled when resuming, see :mod:`mmdepthpretrain.compat.resume`).
+The files are plain mmengine checkpoints: nothing of this plugin is needed to read them.
 """
 import os
 import os.path as osp
