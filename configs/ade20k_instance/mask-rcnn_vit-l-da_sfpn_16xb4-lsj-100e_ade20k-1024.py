@@ -1,16 +1,4 @@
-_base_ = [
-    '../_base_/det_mask-rcnn_vit-l_sfpn.py', '../_base_/det_ade20k_instance.py',
-    '../_base_/det_vitdet_100e.py'
-]
-# Depth Anything V2 ViT-L encoder (CC-BY-NC-4.0), converted with
-#   python tools/model_converters/vit_to_mmdp.py depth_anything_v2_vitl.pth \
-#       pretrain/depth-anything-v2_vit-l_backbone.pth --mode backbone
-# (patch 14: the kernel is resampled to 16 when loaded, see the model base)
-model = dict(
-    backbone=dict(
-        arch='dinov2-l',
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='pretrain/depth-anything-v2_vit-l_backbone.pth',
-                      resample_patch_embed=True)),
-    roi_head=dict(bbox_head=dict(num_classes={{_base_.num_things}}),
-                  mask_head=dict(num_classes={{_base_.num_things}})))
+_base_ = ['../_base_/det_backbones/vit-l-da.py', '../_base_/det_ade20k_instance.py',
+          '../_base_/det_vitdet_100e.py']
+model = dict(roi_head=dict(bbox_head=dict(num_classes={{_base_.num_things}}),
+                           mask_head=dict(num_classes={{_base_.num_things}})))

@@ -1,16 +1,4 @@
-_base_ = [
-    '../_base_/det_mask-rcnn_vit-l_sfpn.py', '../_base_/det_cityscapes_instance.py',
-    '../_base_/det_vitdet_100e.py'
-]
-# DINOv2 ViT-L/14 (Apache-2.0), converted with
-#   python tools/model_converters/vit_to_mmdp.py dinov2_vitl14_pretrain.pth \
-#       pretrain/dinov2_vit-l14_backbone.pth --mode backbone
-# (patch 14: the kernel is resampled to 16 when loaded, see the model base)
-model = dict(
-    backbone=dict(
-        arch='dinov2-l',
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='pretrain/dinov2_vit-l14_backbone.pth',
-                      resample_patch_embed=True)),
-    roi_head=dict(bbox_head=dict(num_classes={{_base_.num_things}}),
-                  mask_head=dict(num_classes={{_base_.num_things}})))
+_base_ = ['../_base_/det_backbones/vit-l-dinov2.py', '../_base_/det_cityscapes_instance.py',
+          '../_base_/det_vitdet_100e.py']
+model = dict(roi_head=dict(bbox_head=dict(num_classes={{_base_.num_things}}),
+                           mask_head=dict(num_classes={{_base_.num_things}})))

@@ -1,14 +1,4 @@
-_base_ = [
-    '../_base_/det_mask-rcnn_vit-l_sfpn.py', '../_base_/det_cityscapes_instance.py',
-    '../_base_/det_vitdet_100e.py'
-]
-# DINOv3 ViT-L/16 (LVD-1689M) (DINOv3 License), converted with
-#   python tools/model_converters/vit_to_mmdp.py dinov3_vitl16_pretrain_lvd1689m.pth \
-#       pretrain/dinov3_vit-l16_backbone.pth --mode backbone
-model = dict(
-    backbone=dict(
-        arch='dinov3-l',
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='pretrain/dinov3_vit-l16_backbone.pth')),
-    roi_head=dict(bbox_head=dict(num_classes={{_base_.num_things}}),
-                  mask_head=dict(num_classes={{_base_.num_things}})))
+_base_ = ['../_base_/det_backbones/vit-l-dinov3.py', '../_base_/det_cityscapes_instance.py',
+          '../_base_/det_vitdet_100e.py']
+model = dict(roi_head=dict(bbox_head=dict(num_classes={{_base_.num_things}}),
+                           mask_head=dict(num_classes={{_base_.num_things}})))

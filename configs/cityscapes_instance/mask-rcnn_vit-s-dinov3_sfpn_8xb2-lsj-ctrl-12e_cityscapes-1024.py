@@ -1,15 +1,5 @@
-_base_ = [
-    '../_base_/det_mask-rcnn_vit-s_sfpn.py', '../_base_/det_cityscapes_instance.py',
-    '../_base_/det_controlled_12e.py'
-]
-# DINOv3 ViT-S/16 (LVD-1689M) (DINOv3 License), converted with
-#   python tools/model_converters/vit_to_mmdp.py dinov3_vits16_pretrain_lvd1689m.pth \
-#       pretrain/dinov3_vit-s16_backbone.pth --mode backbone
-model = dict(
-    backbone=dict(
-        arch='dinov3-s',
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='pretrain/dinov3_vit-s16_backbone.pth')),
-    roi_head=dict(bbox_head=dict(num_classes={{_base_.num_things}}),
-                  mask_head=dict(num_classes={{_base_.num_things}})))
+_base_ = ['../_base_/det_backbones/vit-s-dinov3.py', '../_base_/det_cityscapes_instance.py',
+          '../_base_/det_controlled_12e.py']
+model = dict(roi_head=dict(bbox_head=dict(num_classes={{_base_.num_things}}),
+                           mask_head=dict(num_classes={{_base_.num_things}})))
 train_dataloader = dict(batch_size=2)
