@@ -20,7 +20,8 @@ EXPECTED = {
         'CityscapesDepthDataset', 'CityscapesLabelIdsDataset', 'KittiRawDepthDataset',
         'KittiSemanticDataset', 'NYUDepthDataset', 'NYUSegDataset'],
     ('mmseg', 'hook'): [
-        'DepthVisualizationHook', 'FlowVisualizationHook', 'ReconstructionVisualizationHook'],
+        'DepthVisualizationHook', 'FinetuneDiagnosticsHook', 'FlowVisualizationHook',
+        'ReconstructionVisualizationHook'],
     ('mmseg', 'metric'): [
         'FlowEPEMetric', 'KittiSegMetric', 'MonoDepthMetric', 'ReconstructionMetric'],
     ('mmseg', 'model'): [

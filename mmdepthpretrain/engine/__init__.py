@@ -2,7 +2,12 @@
 
 from .atomic_local_backend import AtomicLocalBackend, atomic_write_bytes
 from .autocast_optim_wrapper import AutocastOptimWrapper
-from .hooks import DepthVisualizationHook, FlowVisualizationHook, ReconstructionVisualizationHook
+from .hooks import (
+    DepthVisualizationHook,
+    FinetuneDiagnosticsHook,
+    FlowVisualizationHook,
+    ReconstructionVisualizationHook,
+)
 from .layer_decay_optim_constructor import LayerDecayOptimWrapperConstructor, vit_layer_id
 from .optim_constructor import FrozenAwareOptimWrapperConstructor
 
@@ -11,6 +16,7 @@ __all__ = [
     'atomic_write_bytes',
     'AutocastOptimWrapper',
     'DepthVisualizationHook',
+    'FinetuneDiagnosticsHook',
     'FlowVisualizationHook',
     'ReconstructionVisualizationHook',
     'FrozenAwareOptimWrapperConstructor',
