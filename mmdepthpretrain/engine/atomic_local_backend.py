@@ -2,9 +2,9 @@
 
 mmengine's ``LocalBackend.put`` opens the destination and writes into it, so a run killed
 while saving ``iter_N.pth`` leaves a truncated file under the final name. This backend
-writes every file to a temporary name in the same folder, flushes it to disk, and renames it over the
-destination (``os.replace`` is atomic on POSIX and Windows): a reader sees either the
-previous complete file or the new complete one, never a part.
+writes every file to a temporary name in the same folder, flushes it to disk, and renames
+it over the destination (``os.replace`` is atomic on POSIX and Windows): a reader sees
+either the previous complete file or the new complete one, never a part.
 
 Our configs select it for mmengine's ``CheckpointHook`` (``configs/_base_/default_runtime.py``)::
 
