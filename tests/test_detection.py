@@ -5,6 +5,7 @@ import copy
 import glob
 import json
 import os.path as osp
+import re
 import runpy
 
 import pytest
@@ -129,7 +130,13 @@ def test_detection_config_builds_and_states_the_recipe(path):
         ic = bb.init_cfg
         assert ic.type == 'Pretrained' and ic.checkpoint.startswith('pretrain/')
         assert ic.get('resample_patch_embed', False) == (init != 'dinov3')
-        assert 'vit_to_mmdp.py' in open(path).read()
+        # the initialisation's base states how its checkpoint is made, and its licence
+        backbone_base = re.search(r"'(\.\./_base_/det_backbones/[^']+\.py)'",
+                                  open(path).read()).group(1)
+        text = open(osp.join(osp.dirname(path), backbone_base)).read()
+        assert 'vit_to_mmdp.py' in text and ic.checkpoint in text
+        assert re.search(r'\((Apache-2\.0|CC-BY-NC-4\.0|DINOv3 License)\)', text)
+        assert f'vit-{size}-{init}.py' in backbone_base
         epochs = 100 if 'lsj-100e' in name else 12
         assert cfg.train_cfg.max_epochs == epochs
         jitter = cfg.train_dataloader.dataset.pipeline[3]
