@@ -428,3 +428,22 @@ def test_the_random_stand_in_converts_into_the_synthetic_configs():
             assert all(not k.startswith('backbone.') for k in missing)
         torch.testing.assert_close(model.backbone.blocks[3].attn.qkv.weight,
                                    source['pretrained.blocks.3.attn.qkv.weight'])
+
+
+def test_release_layout_round_trip():
+    """Our depth model written in the release layout converts back to the same tensors
+    (the release's extra mask token and unused residual unit are dropped again)."""
+    from mmdepthpretrain.converters import to_depth_anything_layout, vit_to_mmdp
+    cfg = _cfg('configs/depth_anything/depth-anything-v2_vit-s_1xb4-300_synthetic-322x98.py')
+    model = _build(shrink(cfg))
+    ours = {k: v for k, v in model.state_dict().items() if not k.startswith('data_')}
+    original = to_depth_anything_layout(ours, torch.Generator().manual_seed(0))
+    assert not any(k.startswith(('backbone.', 'decode_head.')) for k in original)
+    back, report = vit_to_mmdp(original, name='depth_anything_v2_vits.pth')
+    assert sorted(back) == sorted(ours)
+    assert all(torch.equal(back[k], ours[k]) for k in ours)
+    assert sorted(report.dropped) == [
+        'depth_head.scratch.refinenet4.resConfUnit1.conv1.bias',
+        'depth_head.scratch.refinenet4.resConfUnit1.conv1.weight',
+        'depth_head.scratch.refinenet4.resConfUnit1.conv2.bias',
+        'depth_head.scratch.refinenet4.resConfUnit1.conv2.weight', 'pretrained.mask_token']
