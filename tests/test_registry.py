@@ -25,7 +25,8 @@ EXPECTED = {
         'FlowEPEMetric', 'KittiSegMetric', 'MonoDepthMetric', 'ReconstructionMetric'],
     ('mmseg', 'model'): [
         'AffineInvariantDepthLoss', 'DepthAnythingHead', 'DepthAnythingSegHead',
-        'LinearProbeHead', 'PlainViT', 'DepthResNet', 'DepthSegHead', 'DisparityHead', 'EdgeAwareSmoothnessLoss', 'FlowHead',
+        'LinearProbeHead', 'PlainViT', 'DepthResNet', 'DepthSegHead', 'DisparityHead',
+        'EdgeAwareSmoothnessLoss', 'FlowHead',
         'FlowPhotometricLoss', 'FlowSiameseEstimator', 'FlowSmoothnessLoss',
         'MaskedL1DepthLoss', 'MaskedReconstructionEstimator', 'MaskedReconstructionLoss',
         'LN2d', 'MultiFrameDataPreProcessor', 'PhotometricReprojectionLoss', 'PoseDecoder',
