@@ -13,6 +13,13 @@ initialisation and a setup; these tests hold each config to it:
 * ``init_from.mode`` transfers what the setup needs: ``full`` the whole depth network,
   ``encoder`` / ``cross`` / Cityscapes (head re-initialised) the encoder, ``frozen`` what
   its unfrozen sibling transfers.
+
+The plain-ViT segmentation configs, ``{upernet|linear|dpt}_vit-{s|b|l}-{init}[-{setup}]_...``
+(``init`` one of ``da``, ``dinov2``, ``dinov3``, ``midas``, ``random``), are held to the same
+promises in PlainViT's terms: the arch of the name's family and size, inputs padded to the
+patch, the normalisation of the weights (ImageNet for Depth Anything, DINOv2 and DINOv3,
+MiDaS' own, [0, 1] for random), linear probes frozen, the file of the name's initialisation
+(``init_cfg``, or ``load_from`` with ``init_from`` of vit_to_mmdp in the setup's mode).
 """
 import glob
 import os.path as osp
@@ -33,6 +40,9 @@ SPECIAL = {'deeplabv3_r50_depthinit': dict(depth='50', init='depth', setup='cros
 # a frozen config whose unfrozen sibling has a requested name
 UNFROZEN = {'deeplabv3_r50-d8-depth-frozen_8xb2-20k_kitti-640x192': 'deeplabv3_r50_depthinit'}
 SEG = sorted(n for n in BY_NAME if n in SPECIAL or NAME.match(n))
+VIT_NAME = re.compile(r'^(?P<head>upernet|linear|dpt)_vit-(?P<size>[sbl])-(?P<init>da|dinov2|'
+                      r'dinov3|midas|random)(?:-(?P<setup>full|encoder))?_')
+VIT_SEG = sorted(n for n in BY_NAME if VIT_NAME.match(n))
 FROZEN = [n for n in SEG if (SPECIAL.get(n) or NAME.match(n).groupdict())['setup'] == 'frozen']
 
 UNIT = dict(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])  # random init: unit.py's choice
@@ -42,6 +52,7 @@ MODES = {
     'pretrain_to_seg': dict(full='full', encoder='encoder'),
     'monodepth2_to_mmdp': dict(full='seg-full', encoder='seg-encoder'),
     'torchvision_resnet': dict(encoder=None),
+    'vit_to_mmdp': dict(full='seg-full', encoder='backbone'),
 }
 # the pre-training model each initialisation name stands for
 PRETRAINER = dict(depth='SelfSupDepthEstimator', depthrand='SelfSupDepthEstimator',
@@ -97,8 +108,8 @@ def _transfer(name):
 def test_names_cover_the_segmentation_configs():
     """The name pattern finds exactly the configs whose model is a segmentor."""
     segmentors = {n for n in BY_NAME if _cfg(n).model.type == 'EncoderDecoder'}
-    assert segmentors == set(SEG)
-    assert FROZEN and len(SEG) > len(FROZEN)
+    assert segmentors == set(SEG) | set(VIT_SEG)
+    assert FROZEN and len(SEG) > len(FROZEN) and VIT_SEG
 
 
 @pytest.mark.parametrize('name', SEG)
@@ -218,3 +229,58 @@ def test_checkpoints_are_written_atomically(name):
     if 'checkpoint' not in hooks:
         pytest.skip('no checkpoint hook')
     assert hooks['checkpoint'].get('backend_args') == dict(backend='atomic_local'), name
+
+
+# ------------------------------------------------------------------ plain ViTs
+VIT_NORM = dict(random=dict(mean=[0.0] * 3, std=[255.0] * 3),
+                midas=dict(mean=[127.5] * 3, std=[127.5] * 3))
+VIT_DIMS = dict(s=384, b=768, l=1024)
+# the converted file of each initialisation (vit_to_mmdp --mode backbone) and its source
+VIT_FILES = dict(da='depth-anything-v2_vit-{s}_backbone.pth',
+                 dinov2='dinov2_vit-{s}14_backbone.pth', dinov3='dinov3_vit-{s}16_backbone.pth')
+VIT_SOURCES = dict(da='depth_anything_v2_vit{s}.pth', midas='dpt_large_384.pt')
+
+
+@pytest.mark.parametrize('name', VIT_SEG)
+def test_vit_configs_mean_their_names(name):
+    from mmdepthpretrain.converters import IMAGENET_NORMALISATION
+    from mmdepthpretrain.models.backbones.plain_vit import VIT_ARCHS
+
+    cfg, info = _cfg(name), VIT_NAME.match(name).groupdict()
+    model, size, init = cfg.model, info['size'], info['init']
+    bb = model.backbone
+    family = {'dinov3': 'dinov3', 'midas': 'midas'}.get(init, 'dinov2')
+    assert bb.type == 'PlainViT' and bb.arch == f'{family}-{size}'
+    patch = int(bb.get('patch_size', VIT_ARCHS[bb.arch]['patch_size']))
+    dp = model.data_preprocessor
+    assert dp.size_divisor == patch and dp.test_cfg == dict(size_divisor=patch), \
+        'sizes the patch does not divide are padded by the preprocessor, never resized'
+    if model.test_cfg.get('mode') == 'slide':
+        assert all(c % patch == 0 for c in model.test_cfg.crop_size)
+    assert _norm(cfg) == VIT_NORM.get(init, IMAGENET_NORMALISATION), \
+        'the normalisation of the weights the config starts from'
+    linear = info['head'] == 'linear'
+    assert bool(bb.get('freeze')) == linear and bb.get('frozen_stages', -1) == -1, \
+        'linear probes freeze the whole backbone; the others freeze nothing'
+    if linear:
+        assert model.decode_head.type == 'LinearProbeHead' and bb.out_indices == -1
+        assert model.decode_head.in_channels == [VIT_DIMS[size]]
+        assert cfg.optim_wrapper.constructor == 'FrozenAwareOptimWrapperConstructor'
+    elif info['head'] == 'upernet':
+        assert model.decode_head.type == 'UPerHead' and model.neck.type == 'MultiLevelNeck'
+        assert cfg.optim_wrapper.constructor == 'LayerDecayOptimWrapperConstructor'
+    else:  # the Depth Anything depth network's decoder: setup b keeps it
+        assert model.decode_head.type == 'DepthAnythingSegHead'
+    init_cfg, load = bb.get('init_cfg'), cfg.get('load_from')
+    if init == 'random':
+        assert init_cfg is None and not load and not model.get('pretrained')
+        return
+    if init_cfg is not None:  # the converted backbone, loaded strictly by PlainViT
+        assert not load and init_cfg.type == 'Pretrained' and info['setup'] is None
+        assert init_cfg.checkpoint == 'pretrain/' + VIT_FILES[init].format(s=size)
+        return
+    transfer = 'full' if info['setup'] == 'full' else 'encoder'
+    mode = MODES['vit_to_mmdp'][transfer]
+    assert (cfg.init_from.converter, cfg.init_from.mode) == ('vit_to_mmdp', mode)
+    assert load.endswith(f'_{mode}.pth'), f'load_from {load} is not the {mode} file'
+    assert cfg.init_from.source == VIT_SOURCES[init].format(s=size)

@@ -88,7 +88,7 @@ def test_normalisations_live_in_their_bases():
               if pattern.search(_text(p)) and osp.dirname(p) != NORMALIZATION]
     assert not inline, f'select a normalisation base instead of writing mean/std: {inline}'
     names = sorted(osp.basename(p) for p in glob.glob(osp.join(NORMALIZATION, '*.py')))
-    assert names == ['imagenet.py', 'monodepth2.py', 'unit.py']
+    assert names == ['imagenet.py', 'midas.py', 'monodepth2.py', 'unit.py']
     for name in names:  # one key per file, named after it (bases of a config share no key)
         assert re.search(rf'^{name[:-3]}_normalization = dict\(mean=\[',
                          _text(osp.join(NORMALIZATION, name)), re.M), name

@@ -25,8 +25,9 @@ EXPECTED = {
     ('mmseg', 'metric'): [
         'FlowEPEMetric', 'KittiSegMetric', 'MonoDepthMetric', 'ReconstructionMetric'],
     ('mmseg', 'model'): [
-        'DepthAnythingHead', 'DepthAnythingSegHead', 'LinearProbeHead', 'PlainViT',
-        'DepthResNet', 'DepthSegHead', 'DisparityHead', 'EdgeAwareSmoothnessLoss', 'FlowHead',
+        'AffineInvariantDepthLoss', 'DepthAnythingHead', 'DepthAnythingSegHead',
+        'LinearProbeHead', 'PlainViT', 'DepthResNet', 'DepthSegHead', 'DisparityHead',
+        'EdgeAwareSmoothnessLoss', 'FlowHead',
         'FlowPhotometricLoss', 'FlowSiameseEstimator', 'FlowSmoothnessLoss',
         'MaskedL1DepthLoss', 'MaskedReconstructionEstimator', 'MaskedReconstructionLoss',
         'LN2d', 'MultiFrameDataPreProcessor', 'PhotometricReprojectionLoss', 'PoseDecoder',

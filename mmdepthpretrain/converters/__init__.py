@@ -23,6 +23,7 @@ from .monodepth2 import (
 )
 from .pretrain_to_seg import SEG_MODES, pretrain_to_seg
 from .torchvision_resnet import expand_conv1, torchvision_resnet_to_encoder
+from .vit_original import to_depth_anything_layout
 from .vit_sources import read_vit_source
 from .vit_to_mmdp import VIT_FORMATS, VIT_MODES, detect_vit_format, vit_to_mmdp
 
@@ -35,4 +36,5 @@ __all__ = [
     'torchvision_resnet_to_encoder', 'expand_conv1', 'OutputError', 'check_destination',
     'save_converted', 'load_converted', 'load_source'
 ]
-__all__ += ['read_vit_source', 'VIT_FORMATS', 'VIT_MODES', 'detect_vit_format', 'vit_to_mmdp']
+__all__ += ['to_depth_anything_layout', 'read_vit_source', 'VIT_FORMATS', 'VIT_MODES',
+            'detect_vit_format', 'vit_to_mmdp']

@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from .initfrom import convert_mode, read_config
+from .initfrom import CONVERTER, conversion, convert_mode, read_config
 from .pretraining import early_stop_config
 from .protocol import held_out_options, lr_option, read_lr_choice, split_file
-from .spec import GridSpecError, report_metrics, validate_spec
+from .spec import GridSpecError, report_metrics, spec_budgets, validate_spec
 
 __all__ = [
     'GridTools', 'Stage', 'FinetuneCell', 'GridPlan', 'plan_grid', 'format_command',
@@ -48,6 +48,12 @@ class GridTools:
     world: str
     python: str = sys.executable
     split: str = 'tools/experiments/make_split.py'
+
+    def converter(self, name: str) -> str:
+        """The script of converter ``name``: ``convert`` for our pre-training checkpoints,
+        ``<name>.py`` beside it for the others (``vit_to_mmdp``)."""
+        return self.convert if name == CONVERTER else osp.join(osp.dirname(self.convert),
+                                                               f'{name}.py')
 
 
 @dataclass
@@ -302,20 +308,20 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
             if not osp.isfile(rel(config)):
                 raise GridSpecError(f'{path}: config of {init_name}-{setup["name"]} not '
                                     f'found: {config}')
-            mode = convert_mode(rel(config), setup) if stage_name else None
+            converter, mode = conversion(rel(config), setup) if stage_name else (None, None)
             cell_setups.append((init_name, setup['name'], config, stage_name, mode))
             if stage_name:
                 for ds in ft_datasets:
-                    needed.setdefault((ds, stage_name), set()).add(mode)
+                    needed.setdefault((ds, stage_name), set()).add((converter, mode))
 
     world_keys = {s.key for s in stages}
     for (ds, stage_name), modes in sorted(needed.items(), key=lambda x: x[0]):
         st = pretrain[stage_name]
         iters = int(st.get('iters', 0))
         pdir = osp.join(work_dir, 'pretrain', ds, stage_name)
-        config, files = st['config'], {}
+        config, files = st.get('config'), {}
         val_interval = int(st.get('val_interval', iters))
-        early = st.get('early_stop')
+        early = st.get('early_stop') if config else None
         if early:  # mmengine's EarlyStoppingHook, and a checkpoint at every validation
             config = osp.join(pdir, 'early_stop_config.py')
             hooks = read_config(rel(st['config']), 'custom_hooks').get('custom_hooks')
@@ -327,20 +333,27 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
             args += [f'default_hooks.checkpoint.interval={val_interval or iters}']
         args += [f'randomness.seed={int(st.get("seed", 0))}']
         args += _options(st.get('options'), iters=iters)
+        outputs, title = dict(work_dir=pdir), f'pre-train {stage_name} on {ds}'
+        if st.get('make'):  # a script writes the checkpoint: no training, no data
+            outputs['checkpoint'] = osp.join(pdir, f'{stage_name}.pth')
+            args = [python] + [str(a) for a in st['make']] + ['--out', outputs['checkpoint']]
+            title = f'make {stage_name}'
+        elif not config:  # finished with its given checkpoint, never run
+            args, title = [], f'{stage_name} (given checkpoint)'
         wkey = f'world/{ds}'
         key = f'pretrain/{ds}/{stage_name}'
         stages.append(Stage(
-            key=key, kind='pretrain', title=f'pre-train {stage_name} on {ds}', argv=args,
+            key=key, kind='pretrain', title=title, argv=args,
             done_file=osp.join(pdir, 'done.json'), log_file=osp.join(pdir, 'train.log'),
-            depends=[wkey] if wkey in world_keys else [], outputs=dict(work_dir=pdir),
-            checkpoint=_given_checkpoint(st, ds, stage_name, root, path), files=files,
-            iters=iters))
-        for mode in sorted(modes):
+            depends=[wkey] if wkey in world_keys and not st.get('make') else [],
+            outputs=outputs, checkpoint=_given_checkpoint(st, ds, stage_name, root, path),
+            files=files, iters=iters))
+        for converter, mode in sorted(modes):
             dst = osp.join(work_dir, 'pretrain', ds, f'{stage_name}_{mode}.pth')
             stages.append(Stage(
                 key=f'convert/{ds}/{stage_name}/{mode}', kind='convert',
                 title=f'convert {stage_name} -> {mode}',
-                argv=[python, tools.convert, '{checkpoint}', dst, '--mode', mode,
+                argv=[python, tools.converter(converter), '{checkpoint}', dst, '--mode', mode,
                       '--overwrite'],
                 done_file=dst, log_file=osp.join(work_dir, 'pretrain', ds,
                                                  f'convert_{stage_name}_{mode}.log'),
@@ -349,7 +362,7 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
     converted = {s.key: s.outputs['checkpoint'] for s in stages if s.kind == 'convert'}
     held = ft.get('held_out')
     for ds in ft_datasets if held else []:
-        for budget in ft.get('budgets', [16]):
+        for budget in spec_budgets(ft):
             names = split_file(work_dir, ds, int(budget), int(held))
             wkey = f'world/{ds}'
             stages.append(Stage(
@@ -365,8 +378,9 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
     test_opts = (spec.get('test') or {}).get('options')
     for ds in ft_datasets:
         wkey = f'world/{ds}'
-        for budget in ft.get('budgets', [16]):
-            budget_opts = [f'{loader}.dataset.num_labelled={budget}' for loader in LOADERS]
+        for budget in spec_budgets(ft):  # 0: every labelled image, no option
+            budget_opts = [f'{loader}.dataset.num_labelled={budget}' for loader in LOADERS
+                           if budget]
             for init_name, setup_name, config, stage_name, mode in cell_setups:
                 for seed in ft.get('seeds', [0]):
                     cdir = cell_work_dir(work_dir, ds, init_name, setup_name, budget, seed)

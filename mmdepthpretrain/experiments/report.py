@@ -230,7 +230,7 @@ def markdown_table(rows: List[dict], metrics: Sequence[Tuple[str, str]],
             values.append(format_pretraining(row.get('pretraining'),
                                              row.get('pretraining_titles') or ()))
         vals = ([row['dataset']] if several else []) + \
-            [row['init'], row['setup'], str(row['budget'])] + values + \
+            [row['init'], row['setup'], str(row['budget'] or 'all')] + values + \
             [f'{row["seeds"]}/{row["seeds_planned"]}', _notes(row)]
         lines.append('| ' + ' | '.join(vals) + ' |')
     text = '\n'.join(lines) + '\n'
@@ -399,7 +399,8 @@ def curves_figure(panels: List[dict], metric_title: str, title: Optional[str] = 
         axes[r][1].set_ylabel('training loss (cross-entropy)')
         for c in range(2):
             axes[r][c].set_xlabel('iteration')
-            axes[r][c].set_title(f'{panel["dataset"]}, {panel["budget"]} labelled images')
+            axes[r][c].set_title(f'{panel["dataset"]}, {panel["budget"] or "all"} labelled '
+                                 f'images')
             axes[r][c].grid(alpha=0.3)
         axes[r][0].legend(fontsize=8)
     if title:

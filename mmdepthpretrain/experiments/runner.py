@@ -229,7 +229,9 @@ class GridRunner:
         took = time.perf_counter() - start
         self.timings[stage.key] = took
         if rc == 0 and stage.kind == 'pretrain':
-            ckpt = last_checkpoint(stage.outputs['work_dir'])
+            ckpt = stage.outputs.get('checkpoint')  # written by a 'make' script
+            ckpt = (ckpt if ckpt and osp.isfile(ckpt) else None) if ckpt else \
+                last_checkpoint(stage.outputs['work_dir'])
             if ckpt is None:
                 rc = -1
             else:

@@ -19,6 +19,9 @@ A grid spec (YAML) names pre-training stages and fine-tuning cells::
         # checkpoint: PATH                   # stage finished with this checkpoint (not
         #                                    # trained); 'last': its newest checkpoint;
         #                                    # or a mapping dataset -> PATH
+      # a stage may instead run a script that writes its checkpoint (no training):
+      # source: {make: [tools/misc/make_random_vit_checkpoint.py, --arch, vits]}
+      #                                      # (run with --out <stage dir>/<name>.pth)
     finetune:
       config: configs/synthetic/depthseg_r18-{init}-{setup}_1xb4-300_synthetic-320x96.py
       iters: 150
@@ -29,7 +32,8 @@ A grid spec (YAML) names pre-training stages and fine-tuning cells::
         depth: {pretrain: depth, setups: [full, encoder, frozen]}
         # a setup may also be {name: cross, config: PATH, convert: encoder};
         # an init without pretrain may give load_from: PATH (a file the user has)
-      budgets: [16]
+      budgets: [16]                          # null: no num_labelled option (every
+      #                                      # labelled image; cells under b0)
       seeds: [0, 1, 2]
       datasets: [synthetic]                  # default: every dataset
     test: {options: {}}
@@ -38,8 +42,10 @@ A grid spec (YAML) names pre-training stages and fine-tuning cells::
       qualitative_images: 3
       caption: '...'
 
-The converter mode of a cell initialised from a pre-training stage is the setup's
-``convert:`` when given, else the ``init_from.mode`` of the cell's config.
+The converter of a cell initialised from a pre-training stage is its config's
+``init_from.converter`` (``pretrain_to_seg`` for our pre-training checkpoints,
+``vit_to_mmdp`` for ViT source files), its mode the setup's ``convert:`` when given, else
+the config's ``init_from.mode``.
 """
 from __future__ import annotations
 
@@ -47,8 +53,9 @@ import os.path as osp
 from typing import Iterable, List, Tuple
 
 __all__ = [
-    'GridSpecError', 'FLAT_MAPPINGS', 'read_spec', 'apply_overrides', 'use_checkpoints',
-    'validate_spec', 'load_spec', 'report_metrics'
+    'GridSpecError', 'FLAT_MAPPINGS', 'CONVERTER_MODES', 'CONVERT_MODES', 'spec_budgets',
+    'read_spec', 'apply_overrides', 'use_checkpoints', 'validate_spec', 'load_spec',
+    'report_metrics'
 ]
 
 # Mappings whose keys are used verbatim (cfg-option keys such as 'param_scheduler.0.end',
@@ -62,7 +69,7 @@ _KEYS = dict(
     top=('name', 'env', 'loader_options', 'datasets', 'pretrain', 'finetune', 'test',
          'report', 'lr_search'),
     dataset=('data_root', 'pretrain_root', 'generate'),
-    pretrain=('config', 'iters', 'val_interval', 'seed', 'options', 'checkpoint',
+    pretrain=('config', 'make', 'iters', 'val_interval', 'seed', 'options', 'checkpoint',
               'early_stop', 'metrics'),
     finetune=('config', 'iters', 'val_interval', 'options', 'inits', 'budgets', 'seeds',
               'datasets', 'held_out', 'lr_from'),
@@ -73,7 +80,9 @@ _KEYS = dict(
     early_stop=('metric', 'patience', 'min_delta', 'rule'),
     lr_search=('option', 'values', 'out'),
 )
-CONVERT_MODES = ('full', 'encoder')
+# converter -> its modes for (the whole network, the encoder only)
+CONVERTER_MODES = {'pretrain_to_seg': ('full', 'encoder'), 'vit_to_mmdp': ('seg-full', 'backbone')}
+CONVERT_MODES = tuple(m for modes in CONVERTER_MODES.values() for m in modes)
 
 
 class GridSpecError(ValueError):
@@ -246,8 +255,18 @@ def validate_spec(spec: dict) -> dict:
     for name, stage in _mapping(spec.get('pretrain'), 'pretrain', path).items():
         stage = _mapping(stage, f'pretrain.{name}', path)
         _known(stage, 'pretrain', f'pretrain.{name}.', path)
-        if 'config' not in stage:
-            raise GridSpecError(f'{path}: pretrain.{name} needs \'config\'')
+        make = stage.get('make')
+        if make is not None and (not isinstance(make, list) or not make
+                                 or not all(isinstance(a, (str, int, float)) for a in make)):
+            raise GridSpecError(f'{path}: pretrain.{name}.make is a list: a script that writes '
+                                f'the checkpoint given by --out, then its arguments')
+        if 'config' in stage and make is not None:
+            raise GridSpecError(f'{path}: pretrain.{name} has both \'config\' (a training) '
+                                f'and \'make\' (a script that writes the checkpoint)')
+        if 'config' not in stage and make is None and stage.get('checkpoint') is None:
+            raise GridSpecError(f'{path}: pretrain.{name} needs \'config\' (a training), '
+                                f'\'make\' (a script that writes the checkpoint) or '
+                                f'\'checkpoint\' (a file you have)')
         _mapping(stage.get('options'), f'pretrain.{name}.options', path)
         ckpt = stage.get('checkpoint')
         if ckpt is not None and not isinstance(ckpt, (str, dict)):
@@ -271,9 +290,12 @@ def validate_spec(spec: dict) -> dict:
     _known(ft, 'finetune', 'finetune.', path)
     _mapping(ft.get('options'), 'finetune.options', path)
     for key in ('budgets', 'seeds'):
-        if key in ft:
+        if key in ft and not (key == 'budgets' and ft[key] is None):
             _int_list(ft[key], f'finetune.{key}', path)
     held = ft.get('held_out')
+    if held is not None and ft.get('budgets', [16]) is None:
+        raise GridSpecError(f'{path}: finetune.held_out needs label budgets (budgets: null '
+                            f'trains on every labelled image)')
     if held is not None and (not isinstance(held, int) or isinstance(held, bool) or held < 1
                              or any(held >= b for b in ft.get('budgets', [16]))):
         raise GridSpecError(f'{path}: finetune.held_out is the number of labelled images kept '
@@ -315,6 +337,14 @@ def validate_spec(spec: dict) -> dict:
     _known(report, 'report', 'report.', path)
     report_metrics(spec)
     return spec
+
+
+def spec_budgets(ft: dict) -> List[int]:
+    """The label budgets of ``finetune``: its ``budgets`` (default ``[16]``), or ``[0]``
+    for ``budgets: null`` (datasets without a labelled subset option, e.g. mmseg's ADE20K:
+    every labelled image trains, no ``num_labelled`` option is given)."""
+    budgets = ft.get('budgets', [16])
+    return [0] if budgets is None else [int(b) for b in budgets]
 
 
 def load_spec(path: str, overrides: Iterable[str] = (),

@@ -131,6 +131,10 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
             ``dict()`` is Monodepth2's jitter. Defaults to None (no jitter).
         channels_last (bool): Return the network input in channels-last memory format.
             Defaults to False.
+        single_frame (bool): Return only the network input of the first frame,
+            ``inputs=(B, 3, H, W)``, for models that take one image (mmseg's
+            ``DepthEstimator`` with a Depth Anything head); the samples keep their
+            ``gt_depth_map``. Defaults to False.
         non_blocking (bool): Non-blocking host-to-device copies. Defaults to False.
     """
 
@@ -140,6 +144,7 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
         std: Sequence[float] = (255.0, 255.0, 255.0),
         color_jitter: Optional[dict] = None,
         channels_last: bool = False,
+        single_frame: bool = False,
         non_blocking: bool = False,
     ):
         super().__init__(non_blocking=non_blocking)
@@ -175,6 +180,7 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
                     f'{sorted(cfg)}; use brightness, contrast, saturation, hue, prob'
                 )
         self.channels_last = channels_last
+        self.single_frame = single_frame
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Batch, jitter and normalise.
@@ -219,6 +225,8 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
                 .contiguous(memory_format=torch.channels_last)
                 .reshape(b, f, 3, h, w)
             )
+        if self.single_frame:
+            return dict(inputs=aug[:, 0], data_samples=samples)
         out = dict(imgs=imgs, aug=aug)
         if samples:
             metas = [s.metainfo for s in samples]

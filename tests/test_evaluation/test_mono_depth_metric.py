@@ -70,3 +70,24 @@ def test_garg_crop_and_resize_on_inverse_depth():
 def test_no_valid_pixel_is_an_error():
     with pytest.raises(ValueError, match='no image had a valid'):
         evaluate(MonoDepthMetric(crop=None), [([[0.0, 0.0]], [[1.0, 1.0]])])
+
+
+def test_inverse_depth_predictions_are_inverted_then_median_scaled():
+    gt = [[1.0, 2.0, 4.0, 8.0]]
+    inv = [[2.0, 1.0, 0.5, 0.25]]  # exactly 2 / depth: relative inverse depth of scale 2
+    m = evaluate(MonoDepthMetric(crop=None, pred_type='inverse_depth'), [(gt, inv)])
+    assert m['abs_rel'] == pytest.approx(0.0, abs=1e-6) and m['a1'] == 1.0
+    assert m['scale_ratio_median'] == pytest.approx(2.0)
+    # taken as depth, the same map is far off (the order of the pixels is reversed)
+    m = evaluate(MonoDepthMetric(crop=None), [(gt, inv)])
+    assert m['abs_rel'] > 0.5
+    # resizing happens on the inverse depth itself: midway between 1/2 and 1/4 is 3/8
+    gt = [[2.0, 8 / 3, 4.0, 4.0]]
+    m = evaluate(MonoDepthMetric(crop=None, pred_type='inverse_depth', scale_mode='none'),
+                 [(gt, [[0.5, 0.25]])])
+    # bilinear (align_corners=False) from 2 to 4 columns: [1/2, 7/16, 5/16, 1/4]
+    pred = 1 / np.array([0.5, 7 / 16, 5 / 16, 0.25])
+    g = np.array(gt[0])
+    assert m['abs_rel'] == pytest.approx(np.mean(np.abs(pred - g) / g), rel=1e-5)
+    with pytest.raises(ValueError, match='pred_type'):
+        MonoDepthMetric(pred_type='disparity')

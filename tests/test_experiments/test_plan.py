@@ -1,5 +1,6 @@
 """The grid plan: stages and cells with their commands, the converter mode from the
 config's init_from, the entry points the caller gives."""
+import os
 import os.path as osp
 import sys
 
@@ -8,6 +9,7 @@ import pytest
 from mmdepthpretrain.experiments import GridSpecError, GridTools, convert_mode, plan_grid
 
 from .grid_utils import SPEC, TOOLS, make_root, make_spec, write_config
+from .grid_utils import FakeRunner as BaseFakeRunner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -163,3 +165,88 @@ def test_shipped_specs_plan(name, tmp_path):
             assert keys == ['world/synthetic', 'pretrain/synthetic/depth',
                             'convert/synthetic/depth/full', 'pretrain/synthetic/flow',
                             'convert/synthetic/flow/encoder']
+
+
+def test_null_budgets_give_no_label_option(tmp_path):
+    """budgets: null (ADE20K, VOC, Cityscapes: mmseg datasets without num_labelled): one
+    cell per init-setup and seed under b0, and no num_labelled option in any command."""
+    spec = make_spec(tmp_path, SPEC.replace('budgets: [16]', 'budgets: null'))
+    plan = plan_grid(spec, str(tmp_path / 'out'), TOOLS, make_root(tmp_path))
+    assert [c.key for c in plan.cells][:2] == ['synthetic/random-full/b0/seed0',
+                                               'synthetic/random-full/b0/seed1']
+    assert len(plan.cells) == 3 * 2 and {c.budget for c in plan.cells} == {0}
+    for cell in plan.cells:
+        assert not any('num_labelled' in a for a in cell.train_argv + cell.test_argv)
+    with_budget = plan_grid(make_spec(tmp_path), str(tmp_path / 'out'), TOOLS,
+                            make_root(tmp_path))
+    assert all('train_dataloader.dataset.num_labelled=16' in c.train_argv
+               for c in with_budget.cells)
+    bad = SPEC.replace('budgets: [16]', 'budgets: null\n  held_out: 4')
+    with pytest.raises(GridSpecError, match='held_out needs label budgets'):
+        make_spec(tmp_path, bad)
+
+
+def test_a_made_stage_and_the_vit_converter(tmp_path):
+    """A stage whose checkpoint a script writes (``make``), converted with the converter of
+    the cells' init_from (vit_to_mmdp, modes seg-full / backbone)."""
+    root = make_root(tmp_path)
+    write_config(root, 'seg-depth-full', 'seg-full', converter='vit_to_mmdp')
+    write_config(root, 'seg-depth-encoder', 'backbone', converter='vit_to_mmdp')
+    text = SPEC.replace("    config: configs/depth_pretrain.py\n    iters: 5\n",
+                        "    make: [tools/misc/make_random_vit_checkpoint.py, --arch, vits]\n")
+    out = tmp_path / 'out'
+    plan = plan_grid(make_spec(tmp_path, text), str(out), TOOLS, root)
+    stage = plan.stage('pretrain/synthetic/depth')
+    made = str(out / 'pretrain' / 'synthetic' / 'depth' / 'depth.pth')
+    assert stage.argv == ['python', 'tools/misc/make_random_vit_checkpoint.py', '--arch',
+                          'vits', '--out', made]
+    assert stage.outputs['checkpoint'] == made and stage.depends == []
+    conv = plan.stage('convert/synthetic/depth/seg-full')
+    assert conv.argv[:2] == ['python', 'tools/model_converters/vit_to_mmdp.py']
+    assert conv.argv[-3:] == ['--mode', 'seg-full', '--overwrite']
+    assert plan.stage('convert/synthetic/depth/backbone').argv[-3] == '--mode'
+    cell = next(c for c in plan.cells if c.setup == 'encoder')
+    assert f'load_from={out / "pretrain" / "synthetic" / "depth_backbone.pth"}' in \
+        cell.train_argv
+    # the runner finishes the stage with the file the script wrote, and converts it
+    runner = FakeRunner(plan)
+    runner.made = made
+    statuses = runner.run()
+    assert set(statuses.values()) == {'done'}
+    assert runner.converted == {made}
+    with pytest.raises(GridSpecError, match="has both 'config'"):
+        make_spec(tmp_path, SPEC.replace("    iters: 5\n", "    iters: 5\n    make: [x.py]\n"))
+    with pytest.raises(GridSpecError, match="needs 'config'"):
+        make_spec(tmp_path, SPEC.replace("    config: configs/depth_pretrain.py\n", ''))
+    # a file the user has needs neither a config nor a script
+    (tmp_path / 'repo' / 'depth_anything_v2_vits.pth').write_text('')
+    given = SPEC.replace("    config: configs/depth_pretrain.py\n",
+                         "    checkpoint: depth_anything_v2_vits.pth\n")
+    plan = plan_grid(make_spec(tmp_path, given), str(out), TOOLS, root)
+    assert plan.stage('pretrain/synthetic/depth').checkpoint.endswith('vits.pth')
+    # a setup's convert: must be a mode of the config's converter
+    bad = text.replace('setups: [full, encoder]', 'setups: [{name: full, convert: full}]')
+    with pytest.raises(GridSpecError, match=r"convert: 'full', not one of seg-full, backbone"):
+        plan_grid(make_spec(tmp_path, bad), str(out), TOOLS, root)
+
+
+class FakeRunner(BaseFakeRunner):
+    """The grid_utils runner, plus the two tools of a ViT grid."""
+
+    made = None
+    converted = set()
+
+    def _spawn(self, argv, log_file):
+        os.makedirs(osp.dirname(log_file), exist_ok=True)
+        if argv[1] == 'tools/misc/make_random_vit_checkpoint.py':
+            with open(argv[argv.index('--out') + 1], 'w') as f:
+                f.write('random')
+            self.spawned.append(argv)
+            return 0
+        if argv[1] == 'tools/model_converters/vit_to_mmdp.py':
+            self.converted = self.converted | {argv[2]}
+            with open(argv[3], 'w') as f:
+                f.write(argv[2])
+            self.spawned.append(argv)
+            return 0
+        return super()._spawn(argv, log_file)

@@ -61,3 +61,42 @@ def test_lr_search_holds_images_out_and_demo_is_decisive(tmp_path):
     assert {'random', 'depth', 'depth_l', 'flow'} <= set(inits)
     assert 'frozen' in inits['depth']['setups'] and 'frozen' in inits['random']['setups']
     assert len(demo['finetune']['seeds']) >= 3
+
+
+@pytest.mark.parametrize('name', ['tab6_ade20k.yaml', 'tab6_voc.yaml', 'tab6_cityscapes.yaml'])
+def test_tab6_specs_plan(name, tmp_path):
+    """Tab. 6: {Depth Anything, DINOv2} x {fine-tune, linear} on every labelled image (no
+    label-budget option, which mmseg's ADE20K / VOC / Cityscapes datasets do not take)."""
+    from run_grid import checkout_tools
+
+    spec = load_spec(osp.join(REPO, 'configs', 'experiments', name))
+    assert spec['finetune']['budgets'] is None and spec['report']['reference'] == 'dinov2'
+    plan = plan_grid(spec, str(tmp_path), checkout_tools('python'), REPO)
+    assert plan.stages == []  # the configs load their converted backbones (init_cfg)
+    assert {(c.init, c.setup) for c in plan.cells} == {
+        (i, s) for i in ('da', 'dinov2') for s in ('finetune', 'linear')}
+    for cell in plan.cells:
+        assert cell.budget == 0 and cell.key.endswith('/b0/seed0')
+        assert not any('num_labelled' in a for a in cell.train_argv + cell.test_argv)
+        head = 'linear' if cell.setup == 'linear' else 'upernet'
+        assert osp.basename(cell.config).startswith(f'{head}_vit-l-{cell.init}_')
+        roots = [a for a in cell.train_argv if '.data_root=' in a]
+        assert bool(roots) == (name != 'tab6_voc.yaml')  # VOC aug: a ConcatDataset
+
+
+def test_synthetic_vit_spec_plans(tmp_path):
+    from run_grid import checkout_tools
+
+    spec = load_spec(osp.join(REPO, 'configs', 'experiments', 'synthetic_vit.yaml'))
+    plan = plan_grid(spec, str(tmp_path), checkout_tools('python'), REPO)
+    assert [s.key for s in plan.stages] == [
+        'world/synthetic', 'pretrain/synthetic/da_v2_s', 'convert/synthetic/da_v2_s/backbone',
+        'convert/synthetic/da_v2_s/seg-full']
+    made = plan.stage('pretrain/synthetic/da_v2_s')
+    assert made.argv[1] == 'tools/misc/make_random_vit_checkpoint.py' and not made.depends
+    for mode in ('backbone', 'seg-full'):
+        conv = plan.stage(f'convert/synthetic/da_v2_s/{mode}')
+        assert conv.argv[1] == 'tools/model_converters/vit_to_mmdp.py'
+    assert [(c.init, c.setup) for c in plan.cells] == [
+        ('random', 'full'), ('da', 'full'), ('da', 'linear')]
+    assert all(c.budget == 16 for c in plan.cells)

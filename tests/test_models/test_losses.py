@@ -406,3 +406,32 @@ def test_synthetic_world_ground_truth_minimises_photometric_loss(world, view):
         s = torch.tensor(start, requires_grad=True)
         _world_loss(world, source, T, depth_scale=s).backward()
         assert s.grad.item() * (start - 1.0) > 0, (view, start, s.grad.item())
+
+
+def test_affine_invariant_disparity_by_hand_on_2x2():
+    from mmdepthpretrain.models.losses import AffineInvariantDepthLoss, affine_invariant_disparity
+
+    gt = torch.tensor([[[[1.0, 2.0], [4.0, 0.0]]]])  # 0: invalid
+    pred = torch.tensor([[[[3.0, 1.0], [2.0, 9.0]]]])
+    # target 1/z = [1, 0.5, 0.25]: median 0.5, mean |dev| 0.25 -> [2, 0, -1]
+    # prediction [3, 1, 2]: median 2, mean |dev| 2/3 -> [1.5, -1.5, 0]
+    loss = affine_invariant_disparity(pred, gt)
+    assert loss.item() == pytest.approx((0.5 + 1.5 + 1.0) / 3)
+    # any positive scale and shift of the true inverse depth costs nothing
+    assert affine_invariant_disparity(3.0 / gt.clamp(min=1) + 7.0, gt).item() == \
+        pytest.approx(0.0, abs=1e-6)
+    # images are averaged; one without a valid pixel is left out; max_depth masks
+    both = affine_invariant_disparity(torch.cat([pred, pred]), torch.cat([gt, gt * 0]))
+    assert both.item() == pytest.approx(loss.item())
+    capped = affine_invariant_disparity(pred, gt, max_depth=2.0)  # [1, 0.5] vs [3, 1]
+    assert capped.item() == pytest.approx(0.0, abs=1e-6)
+    module = AffineInvariantDepthLoss(loss_weight=2.0)
+    assert module.loss_name == 'loss_ssi'
+    assert module(pred, gt).item() == pytest.approx(2 * loss.item())
+    big = F.interpolate(pred, scale_factor=2.0, mode='nearest')  # resized back to 2x2
+    assert module(big, gt).item() == pytest.approx(
+        2 * affine_invariant_disparity(F.interpolate(big, size=(2, 2), mode='bilinear'),
+                                       gt).item())
+    zero = affine_invariant_disparity(pred.requires_grad_(), gt * 0)
+    zero.backward()
+    assert zero.item() == 0.0 and pred.grad is not None

@@ -18,6 +18,7 @@ CROPS = {
     'garg': (0.40810811, 0.99189189, 0.03594771, 0.96405229),
     'eigen': (0.3324324, 0.91351351, 0.0359477, 0.96405229),
 }
+PRED_TYPES = ('depth', 'inverse_depth')
 METRIC_NAMES = ('abs_rel', 'sq_rel', 'rmse', 'rmse_log', 'a1', 'a2', 'a3')
 
 
@@ -71,6 +72,13 @@ class MonoDepthMetric(BaseMetric):
     standard deviation of the ratios are reported too (``scale_ratio_median``,
     ``scale_ratio_std``).
 
+    ``pred_type='inverse_depth'`` evaluates models that predict (relative) inverse depth,
+    such as Depth Anything (``relu(head(x))``, affine-invariant disparity): the prediction
+    is resized as it is (bilinear on inverse depth) and inverted to depth, ``1 / max(p,
+    eps)``, before the scaling. Relative inverse depth has an unknown scale and shift;
+    ``'median'`` scaling fixes the scale of its inverse (the usual zero-shot protocol
+    without a shift fit), so use it (or ``'none'`` for metric models).
+
     Note: stereo_T carries the metric baseline in this project, so stereo-trained
     models predict metric depth and need ``fixed_scale=1.0``; 5.4 is for models
     trained with a 0.1 baseline (Monodepth2's convention).
@@ -83,6 +91,8 @@ class MonoDepthMetric(BaseMetric):
         fixed_scale (float): Factor for ``scale_mode='fixed'``. Defaults to 1.0.
         pred_key (str): Data-sample field with the predicted depth.
             Defaults to 'pred_depth_map'.
+        pred_type (str): ``'depth'`` or ``'inverse_depth'`` (see above).
+            Defaults to 'depth'.
         collect_device (str): Defaults to 'cpu'.
         prefix (str, optional): Metric name prefix. Defaults to None.
     """
@@ -97,6 +107,7 @@ class MonoDepthMetric(BaseMetric):
         scale_mode: str = 'median',
         fixed_scale: float = 1.0,
         pred_key: str = 'pred_depth_map',
+        pred_type: str = 'depth',
         collect_device: str = 'cpu',
         prefix: Optional[str] = None,
         **kwargs,
@@ -104,6 +115,8 @@ class MonoDepthMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if scale_mode not in ('median', 'fixed', 'none'):
             raise ValueError(f"scale_mode must be 'median', 'fixed' or 'none', got {scale_mode!r}")
+        if pred_type not in PRED_TYPES:
+            raise ValueError(f'pred_type must be one of {PRED_TYPES}, got {pred_type!r}')
         if crop is not None and crop not in CROPS:
             raise ValueError(f'crop must be one of {list(CROPS)} or None, got {crop!r}')
         self.min_depth = min_depth
@@ -112,6 +125,7 @@ class MonoDepthMetric(BaseMetric):
         self.scale_mode = scale_mode
         self.fixed_scale = fixed_scale
         self.pred_key = pred_key
+        self.pred_type = pred_type
 
     @staticmethod
     def resize_depth(pred: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
@@ -145,7 +159,12 @@ class MonoDepthMetric(BaseMetric):
             pred = sample[self.pred_key]['data'].detach().cpu().float()
             gt = sample['gt_depth_map']['data'].detach().cpu().float()
             pred, gt = pred.reshape(pred.shape[-2:]), gt.reshape(gt.shape[-2:])
-            if pred.shape != gt.shape:
+            if self.pred_type == 'inverse_depth':
+                if pred.shape != gt.shape:  # bilinear on inverse depth, as for depth
+                    pred = F.interpolate(pred[None, None], size=tuple(gt.shape),
+                                         mode='bilinear', align_corners=False)[0, 0]
+                pred = 1.0 / pred.clamp(min=1e-8)
+            elif pred.shape != gt.shape:
                 pred = self.resize_depth(pred, tuple(gt.shape))
             self.results.append(self.evaluate_image(pred.numpy(), gt.numpy()))
 

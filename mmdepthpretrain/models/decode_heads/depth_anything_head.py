@@ -39,7 +39,7 @@ from torch import Tensor
 
 from .dpt_decoder import DPTDecoder
 
-__all__ = ['DepthAnythingHead', 'DepthAnythingSegHead', 'fit_prediction']
+__all__ = ['DepthAnythingHead', 'DepthAnythingSegHead', 'fit_prediction', 'prediction_size']
 
 
 def fit_prediction(pred: Tensor, size: Sequence[int], patch_size: int,
@@ -65,6 +65,17 @@ def fit_prediction(pred: Tensor, size: Sequence[int], patch_size: int,
     if 0 <= ph - h < patch_size and 0 <= pw - w < patch_size:
         return pred[..., :h, :w]
     return F.interpolate(pred, size=(h, w), mode='bilinear', align_corners=align_corners)
+
+
+def prediction_size(batch_img_metas: List[dict]) -> Tuple[int, int]:
+    """The size a head's prediction takes, as mmseg's ``BaseDecodeHead.predict_by_feat``:
+    the crop of a slide inference (``img_shape`` as a ``torch.Size``), else the padded
+    batch (``pad_shape``, which the segmentor crops back with ``padding_size``), else
+    ``img_shape``."""
+    meta = batch_img_metas[0]
+    if not isinstance(meta['img_shape'], torch.Size) and 'pad_shape' in meta:
+        return tuple(meta['pad_shape'][:2])
+    return tuple(meta['img_shape'][:2])
 
 
 def _decoder_args(embed_dims, post_process_channels, features, reassemble_factors,
@@ -153,8 +164,9 @@ class DepthAnythingHead(BaseDecodeHead):
         return F.relu(x)
 
     def predict_by_feat(self, seg_logits: Tensor, batch_img_metas: List[dict]) -> Tensor:
-        """Crop (padding) or resize the prediction to the input image size."""
-        return fit_prediction(seg_logits, batch_img_metas[0]['img_shape'], self.patch_size,
+        """Crop (a backbone's padding) or resize the prediction to the input size
+        (:func:`prediction_size`)."""
+        return fit_prediction(seg_logits, prediction_size(batch_img_metas), self.patch_size,
                               self.align_corners)
 
     def loss_by_feat(self, pred: Tensor, batch_data_samples: SampleList) -> dict:
@@ -217,8 +229,9 @@ class DepthAnythingSegHead(BaseDecodeHead):
         return fit_prediction(logits, size, self.patch_size, self.align_corners)
 
     def predict_by_feat(self, seg_logits: Tensor, batch_img_metas: List[dict]) -> Tensor:
-        """Crop (padding) or resize the logits to the input image size."""
-        return self._fit(seg_logits, batch_img_metas[0]['img_shape'])
+        """Crop (a backbone's padding) or resize the logits to the input size
+        (:func:`prediction_size`)."""
+        return self._fit(seg_logits, prediction_size(batch_img_metas))
 
     def loss_by_feat(self, seg_logits: Tensor, batch_data_samples: SampleList) -> dict:
         """mmseg's segmentation losses after cropping a backbone's padding."""

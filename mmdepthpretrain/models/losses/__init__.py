@@ -1,5 +1,6 @@
 """Losses for depth pre-training."""
 
+from .affine_invariant_loss import AffineInvariantDepthLoss, affine_invariant_disparity
 from .depth_loss import MaskedL1DepthLoss, masked_l1_depth
 from .flow_loss import FlowPhotometricLoss, FlowSmoothnessLoss
 from .photometric_loss import PhotometricReprojectionLoss, photometric_error, reprojection_loss
@@ -14,6 +15,8 @@ __all__ = [
     'edge_aware_smoothness',
     'EdgeAwareSmoothnessLoss',
     'masked_l1_depth',
+    'affine_invariant_disparity',
+    'AffineInvariantDepthLoss',
     'MaskedL1DepthLoss',
     'FlowPhotometricLoss',
     'FlowSmoothnessLoss',

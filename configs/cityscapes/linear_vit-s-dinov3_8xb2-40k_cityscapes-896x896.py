@@ -1,0 +1,9 @@
+# As linear_vit-s-da_8xb2-40k_cityscapes-896x896.py, initialised from DINOv3 (DINOv3 License;
+# patch 16, RoPE, register tokens, so inputs are padded to a multiple of 16); converted with
+#   python tools/model_converters/vit_to_mmdp.py dinov3_vits16_pretrain_lvd1689m.pth \
+#       pretrain/dinov3_vit-s16_backbone.pth --mode backbone
+_base_ = './linear_vit-s-da_8xb2-40k_cityscapes-896x896.py'
+model = dict(
+    data_preprocessor=dict(size_divisor=16, test_cfg=dict(size_divisor=16)),
+    backbone=dict(arch='dinov3-s',
+                  init_cfg=dict(checkpoint='pretrain/dinov3_vit-s16_backbone.pth')))
