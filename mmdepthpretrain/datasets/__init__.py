@@ -1,5 +1,6 @@
 """Datasets and transforms of mmdepthpretrain (registered in mmseg's registries)."""
 
+from . import transforms
 from .cityscapes_depth import CityscapesDepthDataset, load_cityscapes_camera
 from .cityscapes_seg import CityscapesLabelIdsDataset
 from .coco_instances import decode_instance_map, instances_to_coco
@@ -17,21 +18,9 @@ from .kitti_utils import (
 from .nyu_depth import NYUDepthDataset
 from .nyu_seg import NYUSegDataset
 from .strict_coco import StrictCocoDataset
-from .transforms import (
-    LoadDepthFromLidar,
-    LoadDepthMap,
-    LoadFlowAnnotation,
-    LoadMultiFrameImages,
-    MultiFrameRandomCrop,
-    MultiFrameRandomFlip,
-    MultiFrameResize,
-    PackMultiFrameFlowInputs,
-    PackMultiFrameInputs,
-)
+from .transforms import *  # noqa: F401,F403 (its __all__)
 
-__all__ = [
-    'LoadFlowAnnotation',
-    'PackMultiFrameFlowInputs',
+__all__ = transforms.__all__ + [
     'StrictCocoDataset',
     'decode_instance_map',
     'instances_to_coco',
@@ -43,13 +32,6 @@ __all__ = [
     'NYUDepthDataset',
     'CityscapesLabelIdsDataset',
     'NYUSegDataset',
-    'LoadMultiFrameImages',
-    'LoadDepthFromLidar',
-    'LoadDepthMap',
-    'MultiFrameResize',
-    'MultiFrameRandomCrop',
-    'MultiFrameRandomFlip',
-    'PackMultiFrameInputs',
     'CITYSCAPES_ID_TO_TRAINID',
     'KittiCalib',
     'load_kitti_calib',

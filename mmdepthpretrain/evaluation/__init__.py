@@ -1,23 +1,6 @@
 """Evaluation metrics of mmdepthpretrain."""
 
-from .metrics import (
-    KITTI7_CLASS_IDS,
-    FlowEPEMetric,
-    KittiSegMetric,
-    MonoDepthMetric,
-    ReconstructionMetric,
-    compute_depth_errors,
-    eval_crop_mask,
-    flow_errors,
-)
+from . import metrics
+from .metrics import *  # noqa: F401,F403 (its __all__)
 
-__all__ = [
-    'KittiSegMetric',
-    'KITTI7_CLASS_IDS',
-    'MonoDepthMetric',
-    'compute_depth_errors',
-    'eval_crop_mask',
-    'FlowEPEMetric',
-    'flow_errors',
-    'ReconstructionMetric',
-]
+__all__ = list(metrics.__all__)

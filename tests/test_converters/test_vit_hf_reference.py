@@ -127,6 +127,18 @@ def dinov2_original(hf_state, src='', dst_prefix=''):
     return d
 
 
+def _fusion_original(d, s, levels, scratch):
+    """HF DPT fusion stage -> the original ``scratch.refinenet*`` (deepest first)."""
+    for j in range(levels):
+        ref, fus = f'{scratch}refinenet{levels - j}.', f'neck.fusion_stage.layers.{j}.'
+        for part in ('weight', 'bias'):
+            d[f'{ref}out_conv.{part}'] = s[f'{fus}projection.{part}']
+            for u in (1, 2):
+                for c in (1, 2):
+                    d[f'{ref}resConfUnit{u}.conv{c}.{part}'] = s[
+                        f'{fus}residual_layer{u}.convolution{c}.{part}']
+
+
 def depth_anything_original(hf_state, levels):
     """HF DepthAnythingForDepthEstimation -> Depth Anything v2 ``pretrained.``/``depth_head.``."""
     s = hf_state
@@ -139,14 +151,7 @@ def depth_anything_original(hf_state, levels):
             if key in s:
                 d[f'{h}resize_layers.{i}.{part}'] = s[key]
         d[f'{h}scratch.layer{i + 1}_rn.weight'] = s[f'neck.convs.{i}.weight']
-    for j in range(levels):
-        ref, fus = f'{h}scratch.refinenet{levels - j}.', f'neck.fusion_stage.layers.{j}.'
-        for part in ('weight', 'bias'):
-            d[f'{ref}out_conv.{part}'] = s[f'{fus}projection.{part}']
-            for u in (1, 2):
-                for c in (1, 2):
-                    d[f'{ref}resConfUnit{u}.conv{c}.{part}'] = s[
-                        f'{fus}residual_layer{u}.convolution{c}.{part}']
+    _fusion_original(d, s, levels, f'{h}scratch.')
     for part in ('weight', 'bias'):
         d[f'{h}scratch.output_conv1.{part}'] = s[f'head.conv1.{part}']
         d[f'{h}scratch.output_conv2.0.{part}'] = s[f'head.conv2.{part}']
@@ -210,14 +215,7 @@ def midas_original(hf_state, levels=4):
             if key in s:
                 d[f'{a}4.{part}'] = s[key]
         d[f'scratch.layer{i + 1}_rn.weight'] = s[f'neck.convs.{i}.weight']
-    for j in range(levels):
-        ref, fus = f'scratch.refinenet{levels - j}.', f'neck.fusion_stage.layers.{j}.'
-        for part in ('weight', 'bias'):
-            d[f'{ref}out_conv.{part}'] = s[f'{fus}projection.{part}']
-            for u in (1, 2):
-                for c in (1, 2):
-                    d[f'{ref}resConfUnit{u}.conv{c}.{part}'] = s[
-                        f'{fus}residual_layer{u}.convolution{c}.{part}']
+    _fusion_original(d, s, levels, 'scratch.')
     for part in ('weight', 'bias'):
         for n in (0, 2, 4):
             d[f'scratch.output_conv.{n}.{part}'] = s[f'head.head.{n}.{part}']

@@ -4,31 +4,16 @@ pre-training, conversion, fine-tuning, test, table and figures, then a resumed r
 About 2 minutes on a quiet 2-core CPU (much longer when other jobs share the cores)."""
 import csv
 import json
-import os
 import os.path as osp
-import signal
-import subprocess
-import sys
+
+from .subprocess_group import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _demo(work, data, timeout=1800):
-    """Run the quick demo in its own process group (killed whole on a timeout)."""
-    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='2')
-    proc = subprocess.Popen(
-        [sys.executable, 'tools/experiments/demo.py', '--quick', '--work-dir', str(work),
-         '--data-root', str(data)], cwd=REPO, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        raise AssertionError(
-            f'quick demo still running after {timeout} s:\n{out[-4000:]}') from None
-    assert proc.returncode == 0, out[-4000:]
-    return out
+    return run_tool(['tools/experiments/demo.py', '--quick', '--work-dir', str(work),
+                     '--data-root', str(data)], timeout, 'quick demo')
 
 
 def test_quick_demo(tmp_path):

@@ -9,13 +9,11 @@ images and 2 iterations per cell (about 2-3 minutes on a quiet 2-core CPU).
 """
 import csv
 import json
-import os
 import os.path as osp
-import signal
-import subprocess
-import sys
 
 import torch
+
+from .subprocess_group import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SPEC = 'configs/experiments/synthetic_vit.yaml'
@@ -26,21 +24,12 @@ DA = ('{pretrain: da_v2_s, setups: ['
 
 
 def _grid(work, data, timeout=1200):
-    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='2')
-    args = [sys.executable, 'tools/experiments/run_grid.py', SPEC, '--work-dir', str(work),
-            '--set', f'datasets.synthetic.data_root={data}', 'datasets.synthetic.generate=null',
-            'finetune.budgets=[4]', 'finetune.iters=2', 'finetune.val_interval=2',
-            'report.qualitative_images=0', f'finetune.inits={{da: {DA}}}']
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        raise AssertionError(f'grid still running after {timeout} s:\n{out[-4000:]}') from None
-    assert proc.returncode == 0, out[-4000:]
-    return out
+    return run_tool(['tools/experiments/run_grid.py', SPEC, '--work-dir', str(work),
+                     '--set', f'datasets.synthetic.data_root={data}',
+                     'datasets.synthetic.generate=null', 'finetune.budgets=[4]',
+                     'finetune.iters=2', 'finetune.val_interval=2',
+                     'report.qualitative_images=0', f'finetune.inits={{da: {DA}}}'],
+                    timeout, 'grid')
 
 
 def _state(path):
