@@ -125,14 +125,19 @@ def find_instance_maps(root: str, layout: str, split: str = 'train') -> List[Tup
         ``image_2``.
 
     Raises:
-        FileNotFoundError: The annotation folder is missing or empty.
+        FileNotFoundError: The root or its annotation folder is missing, or holds no
+            instance map.
     """
     out = []
+    if not osp.isdir(root):
+        raise FileNotFoundError(f'dataset root not found: {root}')
     if layout == 'cityscapes':
         gt = osp.join(root, 'gtFine', split)
         if not osp.isdir(gt):
-            raise FileNotFoundError(f'Cityscapes annotation folder not found: {gt}')
-        for city in sorted(os.listdir(gt)):
+            raise FileNotFoundError(f'Cityscapes annotation folder not found: {gt} (expected '
+                                    f'gtFine/{split}/<city>/*_gtFine_instanceIds.png under '
+                                    f'the root)')
+        for city in sorted(c for c in os.listdir(gt) if osp.isdir(osp.join(gt, c))):
             for name in sorted(os.listdir(osp.join(gt, city))):
                 if name.endswith('_gtFine_instanceIds.png'):
                     stem = name[:-len('_gtFine_instanceIds.png')]

@@ -1,10 +1,11 @@
 """The plan of a grid: its stages and fine-tuning cells, each with its exact command.
 
 The commands run the project's entry points (training, testing, checkpoint conversion,
-world generation) whose paths the caller gives in a :class:`GridTools` (the checkout's
-``tools/`` for ``tools/experiments/run_grid.py``), from the caller's root folder, where
-the spec's relative paths (configs, data) live. Every cell of a grid has a folder
-``<work_dir>/cells/<dataset>/<init>-<setup>/b<budget>/seed<seed>``.
+world generation, COCO conversion) whose paths the caller gives in a :class:`GridTools`
+(the checkout's ``tools/`` for ``tools/experiments/run_grid.py``), from the caller's root
+folder, where the spec's relative paths (configs, data) live. Every cell of a grid has a folder
+``<work_dir>/cells/<dataset>/<init>-<setup>/b<budget>/seed<seed>`` (budget 0: no label
+budget, the spec's ``budgets: null``).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 from .initfrom import CONVERTER, conversion, convert_mode, read_config
 from .pretraining import early_stop_config
 from .protocol import held_out_options, lr_option, read_lr_choice, split_file
-from .spec import GridSpecError, report_metrics, spec_budgets, validate_spec
+from .spec import GridSpecError, coco_files, report_metrics, spec_budgets, validate_spec
 
 __all__ = [
     'GridTools', 'Stage', 'FinetuneCell', 'GridPlan', 'plan_grid', 'format_command',
@@ -40,6 +41,9 @@ class GridTools:
         split (str): Lists a budget's held-out validation images
             (``--data-root R --budget B --held-out N --out FILE``). Defaults to
             'tools/experiments/make_split.py'.
+        coco (str): Writes a split's instances as COCO JSON
+            (``ROOT OUT --layout L --split S``). Defaults to
+            'tools/dataset_converters/instances_to_coco.py'.
     """
 
     train: str
@@ -48,6 +52,7 @@ class GridTools:
     world: str
     python: str = sys.executable
     split: str = 'tools/experiments/make_split.py'
+    coco: str = 'tools/dataset_converters/instances_to_coco.py'
 
     def converter(self, name: str) -> str:
         """The script of converter ``name``: ``convert`` for our pre-training checkpoints,
@@ -58,11 +63,13 @@ class GridTools:
 
 @dataclass
 class Stage:
-    """One command of the grid (world generation, pre-training or conversion).
+    """One command of the grid (world generation, COCO conversion, pre-training, checkpoint
+    conversion or held-out split).
 
     Attributes:
-        key (str): Unique id ('world/D', 'pretrain/D/NAME', 'convert/D/NAME/MODE').
-        kind (str): 'world', 'pretrain' or 'convert'.
+        key (str): Unique id ('world/D', 'coco/D/SPLIT', 'pretrain/D/NAME',
+            'convert/D/NAME/MODE', 'split/D/bB').
+        kind (str): 'world', 'coco', 'pretrain', 'convert' or 'split'.
         title (str): The status-line text.
         argv (list): The command (the interpreter first), run from the root.
         done_file (str): Present once the stage succeeded.
@@ -97,8 +104,9 @@ class FinetuneCell:
 
     Attributes:
         dataset, init, setup (str): The grid coordinates; ``budget`` (int) labelled
-            images, ``seed`` (int) the run's random seed.
-        config (str): Segmentation config.
+            images (0: no budget, every labelled image), ``seed`` (int) the run's random
+            seed.
+        config (str): Fine-tuning config (segmentation or detection).
         work_dir (str): The cell's folder (``train/``, ``test/``, logs, ``metrics.json``).
         train_argv, test_argv (list): Commands; ``test_argv`` has a ``{checkpoint}``
             placeholder filled in after training. Empty for a cell read back from disk.
@@ -249,7 +257,8 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
             checkpoints) are relative to it.
 
     Returns:
-        GridPlan: Stages (world, pre-training, conversion) and fine-tuning cells.
+        GridPlan: Stages (world, COCO conversion, pre-training, conversion, held-out
+        split) and fine-tuning cells.
     """
     validate_spec(spec)
     path = spec.get('_path', '<spec>')
@@ -272,6 +281,7 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
 
     datasets = spec['datasets']
     roots, pretrain_roots = {}, {}
+    coco_eval = {}  # COCO-format dataset -> the JSON its evaluators read
     for name, ds in datasets.items():
         ds = ds or {}
         data_root = roots[name] = ds.get('data_root')
@@ -285,6 +295,20 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
                 f'{data_root}', argv=_world_args(tools, data_root, gen),
                 done_file=osp.join(rel(data_root), 'world.json'),
                 log_file=osp.join(work_dir, 'logs', f'world_{name}.log')))
+        if ds.get('coco') is not None:
+            files, evaluate = coco_files(ds)
+            layout = ds['coco'].get('layout')
+            for split, out in files.items() if layout else ():
+                argv = [python, tools.coco, data_root, out, '--layout', layout, '--split', split]
+                if ds['coco'].get('min_area'):
+                    argv += ['--min-area', str(ds['coco']['min_area'])]
+                stages.append(Stage(
+                    key=f'coco/{name}/{split}', kind='coco',
+                    title=f'COCO instances {name} {split} -> {out}', argv=argv,
+                    done_file=rel(out), log_file=osp.join(work_dir, 'logs',
+                                                          f'coco_{name}_{split}.log'),
+                    depends=[f'world/{name}'] if gen else []))
+            coco_eval[name] = files[evaluate]
 
     ft = spec['finetune']
     ft_datasets = ft.get('datasets') or list(datasets)
@@ -378,6 +402,9 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
     test_opts = (spec.get('test') or {}).get('options')
     for ds in ft_datasets:
         wkey = f'world/{ds}'
+        coco_keys = [s.key for s in stages if s.kind == 'coco' and s.key.startswith(
+            f'coco/{ds}/')]
+        eval_ann = coco_eval.get(ds)
         for budget in spec_budgets(ft):  # 0: every labelled image, no option
             budget_opts = [f'{loader}.dataset.num_labelled={budget}' for loader in LOADERS
                            if budget]
@@ -387,12 +414,14 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
                     args = [python, tools.train, config, '--work-dir',
                             osp.join(cdir, 'train'), '--cfg-options']
                     args += data_options(roots[ds]) + budget_opts
+                    if eval_ann:
+                        args.append(f'val_evaluator.ann_file={eval_ann}')
                     args += _schedule(ft_iters, int(ft.get('val_interval', ft_iters)))
                     args += [f'randomness.seed={seed}']
                     args += _options(ft.get('options'), iters=ft_iters, seed=seed,
                                      budget=budget)
                     args += lr_option(lr_choice, ds, f'{init_name}-{setup_name}', budget)
-                    depends = [wkey] if wkey in world_keys else []
+                    depends = ([wkey] if wkey in world_keys else []) + coco_keys
                     held_opts = []
                     if held:
                         depends.append(f'split/{ds}/b{budget}')
@@ -408,6 +437,8 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
                     test = [python, tools.test, config, '{checkpoint}', '--work-dir',
                             osp.join(cdir, 'test'), '--out', osp.join(cdir, 'metrics.json'),
                             '--cfg-options'] + data_options(roots[ds]) + budget_opts
+                    if eval_ann:
+                        test.append(f'test_evaluator.ann_file={eval_ann}')
                     test += held_opts + _options(test_opts, seed=seed, budget=budget)
                     cells.append(FinetuneCell(
                         dataset=ds, init=init_name, setup=setup_name, budget=int(budget),

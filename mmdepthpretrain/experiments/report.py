@@ -26,7 +26,7 @@ from .stats import format_paired, paired_rows
 __all__ = [
     'collect_results', 'finished_cells', 'metric_pairs', 'aggregate', 'markdown_table',
     'csv_table', 'write_tables', 'read_scalars', 'curve_series', 'curves_figure',
-    'plot_curves', 'mean_std'
+    'plot_curves', 'mean_std', 'budget_text'
 ]
 
 Metrics = Optional[Sequence[Tuple[str, str]]]
@@ -176,14 +176,21 @@ def aggregate(records: List[dict], metrics: Metrics = None) -> List[dict]:
     return rows
 
 
-def _cell(row: dict, key: str) -> str:
+def _cell(row: dict, key: str, decimals: int = 2) -> str:
     mean = row[f'{key}_mean']
     if math.isnan(mean):
         return '-'
+    d, r = decimals, max(decimals - 1, 1)
     if row['seeds'] < 2:
-        return f'{mean:.2f}'
-    return (f'{mean:.2f} ± {row[f"{key}_std"]:.2f} '
-            f'({row[f"{key}_min"]:.1f}-{row[f"{key}_max"]:.1f})')
+        return f'{mean:.{d}f}'
+    return (f'{mean:.{d}f} ± {row[f"{key}_std"]:.{d}f} '
+            f'({row[f"{key}_min"]:.{r}f}-{row[f"{key}_max"]:.{r}f})')
+
+
+def budget_text(budget: int) -> str:
+    """A budget as the table shows it: the number of labelled images, 'all' for 0 (no
+    label budget)."""
+    return str(budget) if budget else 'all'
 
 
 def _notes(row: dict) -> str:
@@ -194,7 +201,7 @@ def _notes(row: dict) -> str:
 
 
 def markdown_table(rows: List[dict], metrics: Sequence[Tuple[str, str]],
-                   caption: str = '', reference: str = 'random') -> str:
+                   caption: str = '', reference: str = 'random', decimals: int = 2) -> str:
     """The results as a markdown table (mean ± std (min-max) over seeds), with the paired
     difference of the first metric to ``reference`` (mean over seeds and its interval) and
     the pre-training's final validation values when the rows hold them.
@@ -204,6 +211,8 @@ def markdown_table(rows: List[dict], metrics: Sequence[Tuple[str, str]],
         metrics (list): ``(key, title)`` pairs, one column each.
         caption (str): Text above the table. Defaults to ''.
         reference (str): The compared initialisation's name. Defaults to 'random'.
+        decimals (int): Decimals of the metric values (the range over seeds gets one
+            fewer, at least one). Defaults to 2.
 
     Returns:
         str: The markdown text.
@@ -223,14 +232,14 @@ def markdown_table(rows: List[dict], metrics: Sequence[Tuple[str, str]],
         if row['seeds'] == 0 and row['failed']:
             values = ['failed'] * len(metrics)
         else:
-            values = [_cell(row, key) for key, _ in metrics]
+            values = [_cell(row, key, decimals) for key, _ in metrics]
         if paired:
             values.append(format_paired(row.get('paired'), metrics[0][0]))
         if pre:
             values.append(format_pretraining(row.get('pretraining'),
                                              row.get('pretraining_titles') or ()))
         vals = ([row['dataset']] if several else []) + \
-            [row['init'], row['setup'], str(row['budget'] or 'all')] + values + \
+            [row['init'], row['setup'], budget_text(row['budget'])] + values + \
             [f'{row["seeds"]}/{row["seeds_planned"]}', _notes(row)]
         lines.append('| ' + ' | '.join(vals) + ' |')
     text = '\n'.join(lines) + '\n'
@@ -261,8 +270,8 @@ def csv_table(rows: List[dict], metrics: Sequence[Tuple[str, str]]) -> str:
 
 def write_tables(work_dir: str, records: List[dict], caption: str = '',
                  metrics: Metrics = None, reference: str = 'random', confidence: float = 0.95,
-                 pretraining: Optional[dict] = None, extra: Optional[dict] = None
-                 ) -> Dict[str, str]:
+                 pretraining: Optional[dict] = None, extra: Optional[dict] = None,
+                 decimals: int = 2) -> Dict[str, str]:
     """Write ``results.md``, ``results.csv`` (aggregated) and ``results.json`` (per cell,
     with the exact commands; per row the per-seed values and the paired differences).
 
@@ -279,6 +288,7 @@ def write_tables(work_dir: str, records: List[dict], caption: str = '',
             next to the init's rows (matched on ``<dataset>/<stage>``). Defaults to None.
         extra (dict, optional): More top-level entries of ``results.json`` (the
             pre-training curves, timings). Defaults to None.
+        decimals (int): Decimals of the markdown table's values. Defaults to 2.
 
     Returns:
         dict: The paths (``md``, ``csv``, ``json``).
@@ -294,7 +304,8 @@ def write_tables(work_dir: str, records: List[dict], caption: str = '',
             row['pretraining_titles'] = stage['titles']
     paths = dict(md=osp.join(work_dir, 'results.md'), csv=osp.join(work_dir, 'results.csv'),
                  json=osp.join(work_dir, 'results.json'))
-    atomic_write_text(paths['md'], markdown_table(rows, pairs, caption, reference))
+    atomic_write_text(paths['md'], markdown_table(rows, pairs, caption, reference,
+                                                     decimals))
     atomic_write_text(paths['csv'], csv_table(rows, pairs))
     atomic_write_text(paths['json'], json.dumps(dict(rows=rows, cells=records, **(extra or {})),
                                                 indent=2, default=str) + '\n')
@@ -399,7 +410,7 @@ def curves_figure(panels: List[dict], metric_title: str, title: Optional[str] = 
         axes[r][1].set_ylabel('training loss (cross-entropy)')
         for c in range(2):
             axes[r][c].set_xlabel('iteration')
-            axes[r][c].set_title(f'{panel["dataset"]}, {panel["budget"] or "all"} labelled '
+            axes[r][c].set_title(f'{panel["dataset"]}, {budget_text(panel["budget"])} labelled '
                                  f'images')
             axes[r][c].grid(alpha=0.3)
         axes[r][0].legend(fontsize=8)

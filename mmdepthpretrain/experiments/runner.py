@@ -262,11 +262,14 @@ class GridRunner:
     def _metrics_text(self, metrics: dict) -> str:
         pairs = self.plan.metrics or [(k, k) for k, v in metrics.items()
                                       if isinstance(v, (int, float))][:4]
-        return ', '.join(f'{title} {float(metrics.get(key, 0)):.2f}' for key, title in pairs)
+        decimals = int((self.plan.spec.get('report') or {}).get('decimals', 2))
+        return ', '.join(f'{title} {float(metrics.get(key, 0)):.{decimals}f}'
+                         for key, title in pairs)
 
     def run_cell(self, cell: FinetuneCell) -> str:
         """Fine-tune and test one cell unless it is finished; returns 'done' or 'failed'."""
-        title = f'fine-tune {cell.init}-{cell.setup} b{cell.budget} seed {cell.seed}'
+        labels = f'b{cell.budget}' if cell.budget else 'all labels'
+        title = f'fine-tune {cell.init}-{cell.setup} {labels} seed {cell.seed}'
         if cell.dataset != 'synthetic' or len(self.plan.spec['datasets']) > 1:
             title += f' ({cell.dataset})'
         if osp.isfile(cell.metrics_file):
@@ -305,7 +308,7 @@ class GridRunner:
             self._line(f'{title} ... training already done (skipped)')
         self.step += 1
         argv = [ckpt if a == '{checkpoint}' else a for a in cell.test_argv]
-        ttitle = f'test {cell.init}-{cell.setup} b{cell.budget} seed {cell.seed}'
+        ttitle = f'test {cell.init}-{cell.setup} {labels} seed {cell.seed}'
         self._line(f'{ttitle} ...')
         start = time.perf_counter()
         rc = self._execute(cell.key + ' test', argv, cell.test_log)

@@ -11,6 +11,8 @@ A grid spec (YAML) names pre-training stages and fine-tuning cells::
         # pretrain_root: data/kitti_raw      # pre-training data when it lives elsewhere
         generate: {layout: kitti, sequences: 4, frames: 40, size: [320, 96],
                    semantic_images: 64, seed: 0}      # optional: made when absent
+      # coco: {layout: cityscapes, splits: [train, val]}  # a COCO-format (detection)
+      #                                      # dataset; see "COCO-format datasets" below
     pretrain:
       depth:
         config: configs/synthetic/monodepth2-m_r18_1xb4-400_synthetic-320x96.py
@@ -39,6 +41,7 @@ A grid spec (YAML) names pre-training stages and fine-tuning cells::
     test: {options: {}}
     report:
       metrics: {mIoU7_dataset: mIoU7 (dataset), aAcc: aAcc}   # metrics.json key: title
+      decimals: 2                            # of the table's values (3 for COCO's [0, 1])
       qualitative_images: 3
       caption: '...'
 
@@ -46,16 +49,41 @@ The converter of a cell initialised from a pre-training stage is its config's
 ``init_from.converter`` (``pretrain_to_seg`` for our pre-training checkpoints,
 ``vit_to_mmdp`` for ViT source files), its mode the setup's ``convert:`` when given, else
 the config's ``init_from.mode``.
+
+``budgets: null`` adds no label-budget option (``num_labelled``) to the commands: the
+cells train on every labelled image of the config's dataset and have budget 0 (folder
+``b0``, "all" in the table).
+
+COCO-format datasets (detection): ``datasets.<name>.coco`` says where the dataset's COCO
+instance JSON files are, relative to its ``data_root``, and how they are made::
+
+    coco:
+      layout: cityscapes        # convert instance maps (cityscapes or kitti) with
+                                # tools/dataset_converters/instances_to_coco.py; omit
+                                # when the JSON ships with the dataset (COCO, ADE20K)
+      splits: [train, val]      # default [train, val]
+      file: annotations/instances_{split}.json    # the default
+      evaluate: val             # the split the val/test evaluators read (default: val
+                                # when listed, else the last split)
+      min_area: 1               # smallest instance kept, in pixels (converter default)
+
+With ``layout``, the plan has one conversion stage per split (``coco/<name>/<split>``,
+after the world generation when the dataset has one), which writes the file atomically
+and is skipped when the file exists; the dataset's cells depend on them. For every COCO
+dataset the cells' ``val_evaluator.ann_file`` (training) and ``test_evaluator.ann_file``
+(test) are ``<data_root>/<file of evaluate>`` (mmdet's ``CocoMetric`` does not join its
+path with the data root; the loaders' ``ann_file`` in the config does, and must name the
+same ``file``). A grid over a COCO dataset needs ``finetune.budgets: null``.
 """
 from __future__ import annotations
 
 import os.path as osp
-from typing import Iterable, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 __all__ = [
     'GridSpecError', 'FLAT_MAPPINGS', 'CONVERTER_MODES', 'CONVERT_MODES', 'spec_budgets',
     'read_spec', 'apply_overrides', 'use_checkpoints', 'validate_spec', 'load_spec',
-    'report_metrics'
+    'report_metrics', 'coco_files'
 ]
 
 # Mappings whose keys are used verbatim (cfg-option keys such as 'param_scheduler.0.end',
@@ -68,7 +96,8 @@ FLAT_MAPPINGS = (('env', ), ('loader_options', ), ('pretrain', '*', 'options'),
 _KEYS = dict(
     top=('name', 'env', 'loader_options', 'datasets', 'pretrain', 'finetune', 'test',
          'report', 'lr_search'),
-    dataset=('data_root', 'pretrain_root', 'generate'),
+    dataset=('data_root', 'pretrain_root', 'generate', 'coco'),
+    coco=('layout', 'splits', 'file', 'evaluate', 'min_area'),
     pretrain=('config', 'make', 'iters', 'val_interval', 'seed', 'options', 'checkpoint',
               'early_stop', 'metrics'),
     finetune=('config', 'iters', 'val_interval', 'options', 'inits', 'budgets', 'seeds',
@@ -76,13 +105,15 @@ _KEYS = dict(
     init=('pretrain', 'setups', 'config', 'load_from'),
     setup=('name', 'config', 'convert'),
     test=('options', ),
-    report=('metrics', 'qualitative_images', 'title', 'caption', 'reference', 'confidence'),
+    report=('metrics', 'qualitative_images', 'title', 'caption', 'reference', 'confidence',
+            'decimals'),
     early_stop=('metric', 'patience', 'min_delta', 'rule'),
     lr_search=('option', 'values', 'out'),
 )
 # converter -> its modes for (the whole network, the encoder only)
 CONVERTER_MODES = {'pretrain_to_seg': ('full', 'encoder'), 'vit_to_mmdp': ('seg-full', 'backbone')}
 CONVERT_MODES = tuple(m for modes in CONVERTER_MODES.values() for m in modes)
+COCO_LAYOUTS = ('cityscapes', 'kitti')  # instance maps instances_to_coco.py converts
 
 
 class GridSpecError(ValueError):
@@ -252,6 +283,8 @@ def validate_spec(spec: dict) -> dict:
         ds = _mapping(ds, f'datasets.{name}', path)
         _known(ds, 'dataset', f'datasets.{name}.', path)
         _mapping(ds.get('generate'), f'datasets.{name}.generate', path)
+        if ds.get('coco') is not None:
+            _check_coco(ds, name, path)
     for name, stage in _mapping(spec.get('pretrain'), 'pretrain', path).items():
         stage = _mapping(stage, f'pretrain.{name}', path)
         _known(stage, 'pretrain', f'pretrain.{name}.', path)
@@ -314,6 +347,11 @@ def validate_spec(spec: dict) -> dict:
     for name in ft.get('datasets') or []:
         if name not in datasets:
             raise GridSpecError(f'{path}: finetune.datasets names unknown dataset {name!r}')
+    coco = [n for n in ft.get('datasets') or datasets
+            if (datasets[n] or {}).get('coco') is not None]
+    if coco and ft.get('budgets', [16]) is not None:
+        raise GridSpecError(f'{path}: datasets {", ".join(coco)} are COCO-format (coco:) and take '
+                            f'no label budget: set finetune.budgets: null')
     inits = _mapping(ft.get('inits'), 'finetune.inits', path)
     if not inits:
         raise GridSpecError(f'{path}: finetune needs \'inits\'')
@@ -335,6 +373,10 @@ def validate_spec(spec: dict) -> dict:
     _mapping(test.get('options'), 'test.options', path)
     report = _mapping(spec.get('report'), 'report', path)
     _known(report, 'report', 'report.', path)
+    decimals = report.get('decimals', 2)
+    if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 6:
+        raise GridSpecError(f'{path}: report.decimals is the number of decimals of the table\'s '
+                            f'values, 0 to 6; got {decimals!r}')
     report_metrics(spec)
     return spec
 
@@ -345,6 +387,56 @@ def spec_budgets(ft: dict) -> List[int]:
     every labelled image trains, no ``num_labelled`` option is given)."""
     budgets = ft.get('budgets', [16])
     return [0] if budgets is None else [int(b) for b in budgets]
+
+
+def _check_coco(ds: dict, name: str, path: str) -> None:
+    where = f'datasets.{name}.coco'
+    coco = _mapping(ds['coco'], where, path)
+    _known(coco, 'coco', where + '.', path)
+    if not ds.get('data_root'):
+        raise GridSpecError(f'{path}: {where} needs datasets.{name}.data_root')
+    if coco.get('layout') is not None and coco['layout'] not in COCO_LAYOUTS:
+        raise GridSpecError(f'{path}: {where}.layout is one of {", ".join(COCO_LAYOUTS)} '
+                            f'(omit it when the COCO JSON ships with the dataset), got '
+                            f'{coco["layout"]!r}')
+    splits = coco.get('splits', ['train', 'val'])
+    if not isinstance(splits, list) or not splits or \
+            not all(isinstance(s, str) and s for s in splits) or len(set(splits)) < len(splits):
+        raise GridSpecError(f'{path}: {where}.splits is a list of distinct split names, got '
+                            f'{splits!r}')
+    file = coco.get('file', 'annotations/instances_{split}.json')
+    try:
+        named = isinstance(file, str) and file.format(split='{split}') == file
+    except (KeyError, IndexError, ValueError):
+        named = False
+    if not named or (len(splits) > 1 and '{split}' not in file):
+        raise GridSpecError(f'{path}: {where}.file is a path relative to the data root with '
+                            f'{{split}} in it, got {file!r}')
+    if coco.get('evaluate') is not None and coco['evaluate'] not in splits:
+        raise GridSpecError(f'{path}: {where}.evaluate names one of its splits '
+                            f'({", ".join(splits)}), got {coco["evaluate"]!r}')
+    area = coco.get('min_area')
+    if area is not None and (not isinstance(area, int) or isinstance(area, bool) or area < 1):
+        raise GridSpecError(f'{path}: {where}.min_area is a number of pixels >= 1, got '
+                            f'{area!r}')
+
+
+def coco_files(ds: dict) -> Tuple[Dict[str, str], str]:
+    """A COCO-format dataset's JSON file per split and the evaluated split.
+
+    Args:
+        ds (dict): A checked ``datasets.<name>`` entry with ``coco``.
+
+    Returns:
+        tuple[dict, str]: ``{split: <data_root>/<file>}`` (relative to the commands' root
+        when ``data_root`` is) and the split the evaluators read.
+    """
+    coco = ds['coco'] or {}
+    splits = coco.get('splits', ['train', 'val'])
+    file = coco.get('file', 'annotations/instances_{split}.json')
+    files = {s: osp.join(ds['data_root'], file.format(split=s)) for s in splits}
+    evaluate = coco.get('evaluate') or ('val' if 'val' in splits else splits[-1])
+    return files, evaluate
 
 
 def load_spec(path: str, overrides: Iterable[str] = (),

@@ -104,6 +104,11 @@ def test_missing_root_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'Cityscapes annotation folder not found' in err and 'Traceback' not in err
     assert not (tmp_path / 'x.json').exists()
+    for layout in ('cityscapes', 'kitti'):  # a root that does not exist: one line naming it
+        wrong = str(tmp_path / 'no_such_root')
+        assert _run_tool([wrong, str(tmp_path / 'x.json'), '--layout', layout]) == 2
+        err = capsys.readouterr().err
+        assert err == f'instances_to_coco.py: error: dataset root not found: {wrong}\n'
 
 
 def test_strict_coco_dataset_names_unknown_categories(tmp_path):

@@ -9,8 +9,9 @@ the grid runs again (an interrupted grid resumes); a failing cell is reported as
 with its log path and the others go on. The table merges every finished cell of the work
 dir, so a run over some seeds adds to (never replaces) the results of earlier runs.
 
-Outputs in <work-dir>: results.md, results.csv, results.json, curves.png (its data in
-curves.json), qualitative.png, commands.log, and one folder per stage and cell.
+Outputs in <work-dir>: results.md (also printed at the end), results.csv, results.json,
+curves.png (its data in curves.json), qualitative.png, commands.log, and one folder per
+stage and cell.
 
 --set KEY=VALUE overrides a spec entry; VALUE is YAML, KEY a dotted path of spec keys.
 Once KEY reaches a mapping of verbatim keys (env, loader_options, pretrain.NAME.options,
@@ -62,7 +63,8 @@ def checkout_tools(python: str = sys.executable):
 
     return GridTools(python=python, train='tools/train.py', test='tools/test.py',
                      convert='tools/model_converters/pretrain_to_seg.py',
-                     world='tools/misc/make_synthetic_world.py')
+                     world='tools/misc/make_synthetic_world.py',
+                     coco='tools/dataset_converters/instances_to_coco.py')
 
 
 def parse_args(argv=None):
@@ -171,7 +173,8 @@ def write_report(plan, print_fn=print, qualitative: bool = True) -> dict:
     paths = write_tables(plan.work_dir, records, report.get('caption', ''), metrics,
                          reference=report.get('reference', 'random'),
                          confidence=float(report.get('confidence', 0.95)),
-                         pretraining=by_init, extra=dict(pretraining=summary, timings=timings))
+                         pretraining=by_init, extra=dict(pretraining=summary, timings=timings),
+                         decimals=int(report.get('decimals', 2)))
     curves = None
     if metrics:
         curves = plot_curves(records, osp.join(plan.work_dir, 'curves.png'), metrics[0][0],
@@ -245,6 +248,9 @@ def main(argv=None):
             return 0
         out = run(args.spec, args.work_dir, args.set, args.report_only,
                   not args.no_qualitative, args.quiet, checkpoints=args.use_checkpoint)
+        table = out['paths'].get('md')
+        if table and osp.isfile(table):
+            print('\n' + open(table).read(), flush=True)
     except (GridSpecError, ValueError) as exc:
         print(f'{PROG}: error: {exc}', file=sys.stderr)
         return 2
