@@ -15,10 +15,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from .coco_spec import coco_files
 from .initfrom import CONVERTER, conversion, convert_mode, read_config
 from .pretraining import early_stop_config
 from .protocol import held_out_options, lr_option, read_lr_choice, split_file
-from .spec import GridSpecError, coco_files, report_metrics, spec_budgets, validate_spec
+from .spec import GridSpecError, report_metrics, spec_budgets, validate_spec
 
 __all__ = [
     'GridTools', 'Stage', 'FinetuneCell', 'GridPlan', 'plan_grid', 'format_command',

@@ -78,12 +78,12 @@ same ``file``). A grid over a COCO dataset needs ``finetune.budgets: null``.
 from __future__ import annotations
 
 import os.path as osp
-from typing import Dict, Iterable, List, Tuple
+from typing import Iterable, List, Tuple
 
 __all__ = [
     'GridSpecError', 'FLAT_MAPPINGS', 'CONVERTER_MODES', 'CONVERT_MODES', 'spec_budgets',
     'read_spec', 'apply_overrides', 'use_checkpoints', 'validate_spec', 'load_spec',
-    'report_metrics', 'coco_files'
+    'report_metrics'
 ]
 
 # Mappings whose keys are used verbatim (cfg-option keys such as 'param_scheduler.0.end',
@@ -113,7 +113,6 @@ _KEYS = dict(
 # converter -> its modes for (the whole network, the encoder only)
 CONVERTER_MODES = {'pretrain_to_seg': ('full', 'encoder'), 'vit_to_mmdp': ('seg-full', 'backbone')}
 CONVERT_MODES = tuple(m for modes in CONVERTER_MODES.values() for m in modes)
-COCO_LAYOUTS = ('cityscapes', 'kitti')  # instance maps instances_to_coco.py converts
 
 
 class GridSpecError(ValueError):
@@ -284,7 +283,8 @@ def validate_spec(spec: dict) -> dict:
         _known(ds, 'dataset', f'datasets.{name}.', path)
         _mapping(ds.get('generate'), f'datasets.{name}.generate', path)
         if ds.get('coco') is not None:
-            _check_coco(ds, name, path)
+            from .coco_spec import check_coco  # it builds on this module's checks
+            check_coco(ds, name, path)
     for name, stage in _mapping(spec.get('pretrain'), 'pretrain', path).items():
         stage = _mapping(stage, f'pretrain.{name}', path)
         _known(stage, 'pretrain', f'pretrain.{name}.', path)
@@ -387,56 +387,6 @@ def spec_budgets(ft: dict) -> List[int]:
     every labelled image trains, no ``num_labelled`` option is given)."""
     budgets = ft.get('budgets', [16])
     return [0] if budgets is None else [int(b) for b in budgets]
-
-
-def _check_coco(ds: dict, name: str, path: str) -> None:
-    where = f'datasets.{name}.coco'
-    coco = _mapping(ds['coco'], where, path)
-    _known(coco, 'coco', where + '.', path)
-    if not ds.get('data_root'):
-        raise GridSpecError(f'{path}: {where} needs datasets.{name}.data_root')
-    if coco.get('layout') is not None and coco['layout'] not in COCO_LAYOUTS:
-        raise GridSpecError(f'{path}: {where}.layout is one of {", ".join(COCO_LAYOUTS)} '
-                            f'(omit it when the COCO JSON ships with the dataset), got '
-                            f'{coco["layout"]!r}')
-    splits = coco.get('splits', ['train', 'val'])
-    if not isinstance(splits, list) or not splits or \
-            not all(isinstance(s, str) and s for s in splits) or len(set(splits)) < len(splits):
-        raise GridSpecError(f'{path}: {where}.splits is a list of distinct split names, got '
-                            f'{splits!r}')
-    file = coco.get('file', 'annotations/instances_{split}.json')
-    try:
-        named = isinstance(file, str) and file.format(split='{split}') == file
-    except (KeyError, IndexError, ValueError):
-        named = False
-    if not named or (len(splits) > 1 and '{split}' not in file):
-        raise GridSpecError(f'{path}: {where}.file is a path relative to the data root with '
-                            f'{{split}} in it, got {file!r}')
-    if coco.get('evaluate') is not None and coco['evaluate'] not in splits:
-        raise GridSpecError(f'{path}: {where}.evaluate names one of its splits '
-                            f'({", ".join(splits)}), got {coco["evaluate"]!r}')
-    area = coco.get('min_area')
-    if area is not None and (not isinstance(area, int) or isinstance(area, bool) or area < 1):
-        raise GridSpecError(f'{path}: {where}.min_area is a number of pixels >= 1, got '
-                            f'{area!r}')
-
-
-def coco_files(ds: dict) -> Tuple[Dict[str, str], str]:
-    """A COCO-format dataset's JSON file per split and the evaluated split.
-
-    Args:
-        ds (dict): A checked ``datasets.<name>`` entry with ``coco``.
-
-    Returns:
-        tuple[dict, str]: ``{split: <data_root>/<file>}`` (relative to the commands' root
-        when ``data_root`` is) and the split the evaluators read.
-    """
-    coco = ds['coco'] or {}
-    splits = coco.get('splits', ['train', 'val'])
-    file = coco.get('file', 'annotations/instances_{split}.json')
-    files = {s: osp.join(ds['data_root'], file.format(split=s)) for s in splits}
-    evaluate = coco.get('evaluate') or ('val' if 'val' in splits else splits[-1])
-    return files, evaluate
 
 
 def load_spec(path: str, overrides: Iterable[str] = (),

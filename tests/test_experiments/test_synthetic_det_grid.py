@@ -7,11 +7,9 @@ CPU."""
 import csv
 import json
 import math
-import os
 import os.path as osp
-import signal
-import subprocess
-import sys
+
+from .subprocess_group import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SPEC = osp.join(REPO, 'configs', 'experiments', 'synthetic_det.yaml')
@@ -27,19 +25,8 @@ def _grid(work, data, timeout=900):
         'size: [192, 96], seed: 0, workers: 1}',
         'finetune.iters=2', 'finetune.val_interval=2', 'finetune.options.default_hooks.'
         'logger.interval=1']
-    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='2')
-    proc = subprocess.Popen(
-        [sys.executable, 'tools/experiments/run_grid.py', SPEC, '--work-dir', str(work),
-         '--set'] + overrides, cwd=REPO, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        raise AssertionError(f'grid still running after {timeout} s:\n{out[-4000:]}') from None
-    assert proc.returncode == 0, out[-4000:]
-    return out
+    return run_tool(['tools/experiments/run_grid.py', SPEC, '--work-dir', str(work),
+                     '--set', *overrides], timeout, 'grid')
 
 
 def test_synthetic_detection_grid_end_to_end(tmp_path):
