@@ -181,6 +181,11 @@ class SelfSupDepthEstimator(BasePretrainer):
         self.depth_loss = self._build_loss(
             depth_loss, 'MaskedL1DepthLoss', 'L' in self.supervision, required=True
         )
+        if getattr(self.data_preprocessor, 'channels_last', False):
+            # weights in the input's layout: no conversion inside every convolution
+            for param in self.parameters():
+                if param.dim() == 4:
+                    param.data = param.data.contiguous(memory_format=torch.channels_last)
 
     def _build_loss(
         self, cfg: LossConfig, default: str, used: bool, required: bool
