@@ -59,8 +59,9 @@ def to_jpg(root: str, out: str, quality: int = 95) -> str:
     return out
 
 
-def make_kitti_world(root: str, sequences: int = 1, frames: int = 6, workers: int = 1) -> str:
-    """Generate a KITTI-layout synthetic world at KITTI's raw size (1242x375) in ``root``."""
+def make_kitti_world(root: str, sequences: int = 1, frames: int = 6, workers: int = 1,
+                     size=(1242, 375)) -> str:
+    """Generate a KITTI-layout synthetic world (default: KITTI's raw size) in ``root``."""
     from mmdepthpretrain.datasets.synthetic import generate_world
 
     generate_world(
@@ -68,7 +69,7 @@ def make_kitti_world(root: str, sequences: int = 1, frames: int = 6, workers: in
         layout='kitti',
         sequences=sequences,
         frames=frames,
-        size=(1242, 375),
+        size=tuple(size),
         seed=0,
         semantic_images=1,
         workers=workers,

@@ -29,7 +29,7 @@ Examples::
     python benchmarks/train_end_to_end.py --device cuda --workers 16 --ext jpg \\
         --amp bf16 --channels-last --supervision MS
     python benchmarks/train_end_to_end.py --batch 2 --warmup 1 --iters 2 --repeats 2 \\
-        --workers 1 --drives 1 --frames 6                                        # CPU smoke
+        --workers 1 --drives 1 --frames 6 --world-size 320x96 --img-scale 64x32  # CPU smoke
 """
 
 import argparse
@@ -48,11 +48,20 @@ from train_throughput import (
     add_step_args,
     build_model,
     build_optim_wrapper,
+    build_step,
     kitti_config,
     machine,
     peak_memory,
+    step_record,
     time_steps,
+    write_json,
 )
+
+
+def size(text):
+    """``WxH`` -> ``(W, H)``."""
+    w, h = text.lower().split('x')
+    return int(w), int(h)
 
 
 def parse_args(argv=None):
@@ -68,6 +77,10 @@ def parse_args(argv=None):
     p.add_argument('--drives', type=int, default=2, help='drives of a generated world')
     p.add_argument('--frames', type=int, default=30, help='frames per drive of a generated world')
     p.add_argument('--ext', default='png', choices=['png', 'jpg'], help='image format read')
+    p.add_argument('--world-size', type=size, default=(1242, 375),
+                   help="frame size WxH of a generated world (default KITTI's 1242x375)")
+    p.add_argument('--img-scale', type=size, default=None,
+                   help="training size WxH (default: the config's 640x192)")
     add_step_args(p)
     p.set_defaults(warmup=10, iters=50)
     return p.parse_args(argv)
@@ -76,6 +89,13 @@ def parse_args(argv=None):
 def load_config(args, root):
     """The KITTI config with its training loader pointed at ``root``."""
     cfg = kitti_config(args)
+    if args.img_scale is not None:
+        cfg.img_scale = args.img_scale
+        for t in cfg.train_dataloader.dataset.pipeline:
+            if t['type'] == 'LoadMultiFrameImages':
+                t['decode_size'] = args.img_scale
+            elif t['type'] == 'MultiFrameResize':
+                t['scale'] = args.img_scale
     loader = cfg.train_dataloader
     loader.dataset.update(data_root=root, ann_file='')
     loader.sampler = dict(type='InfiniteSampler', shuffle=True)
@@ -93,7 +113,8 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    print('command: python ' + ' '.join([sys.argv[0]] + (argv or sys.argv[1:])))
+    command = 'python ' + ' '.join([sys.argv[0]] + list(argv or sys.argv[1:]))
+    print('command: ' + command)
     print(machine(args.device))
     tmp = tempfile.mkdtemp(prefix='mmdp_e2e_')
     try:
@@ -101,9 +122,11 @@ def main(argv=None):
         if root is None:
             t0 = time.perf_counter()
             workers = min(8, os.cpu_count() or 1)
-            root = make_kitti_world(osp.join(tmp, 'png'), args.drives, args.frames, workers)
+            root = make_kitti_world(osp.join(tmp, 'png'), args.drives, args.frames, workers,
+                                    size=args.world_size)
+            w, h = args.world_size
             print(
-                f'generated a 1242x375 KITTI-layout world ({args.drives} drives x '
+                f'generated a {w}x{h} KITTI-layout world ({args.drives} drives x '
                 f'{args.frames} frames) in {time.perf_counter() - t0:.0f} s'
             )
         if args.ext == 'jpg':
@@ -150,11 +173,12 @@ def main(argv=None):
         batch = next(it)
         del it, loader  # stop its workers
 
-        step_rates, _ = time_steps(lambda: model.train_step(batch, optim_wrapper), args)
+        step = build_step(model, optim_wrapper, args)
+        step_rates, _ = time_steps(lambda: step(batch), args)
         print(report('step only (one loader batch, repeated)', step_rates, 'steps'))
 
         it = iter(build_loader())
-        rates, log = time_steps(lambda: model.train_step(next(it), optim_wrapper), args)
+        rates, log = time_steps(lambda: step(next(it)), args)
         print(report('end to end', rates, 'steps'))
         med = statistics.median(rates)
         print(
@@ -167,6 +191,10 @@ def main(argv=None):
             f'bound by the {bound}: loader only {lo:.2f}, step only {st:.2f} samples/s; '
             f'end to end reaches {100 * med / ceiling:.0f}% of the {bound} alone'
         )
+        write_json(args.json, step_record(
+            args, rates, log, kind='end_to_end', workers=args.workers, ext=args.ext,
+            img_scale=list(cfg.img_scale), loader_samples_per_s=lo, step_samples_per_s=st,
+            bound=bound, command=command))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

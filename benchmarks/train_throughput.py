@@ -7,17 +7,26 @@ normalisation), feeds it packed uint8 batches that already sit on the device (so
 preprocessor is timed, the loader is not) and runs ``model.train_step`` with Adam.
 Reports the median samples/s over ``--repeats`` timed blocks of ``--iters`` steps each
 (after ``--warmup`` steps) and the peak memory (CUDA: ``max_memory_allocated``; CPU: the
-process's peak resident set size).
+process's peak resident set size); ``--json`` also writes them to a file.
+
+``--compile`` compiles ``model.train_step`` as ``tools/train.py --compile`` (mmengine's
+``compile=True``) does, with :func:`mmdepthpretrain.compat.compile_step`;
+``--cuda-graphs`` adds ``mode='reduce-overhead'`` (inductor's CUDA graphs).
+``--amp bf16`` autocasts without loss scaling (``AutocastOptimWrapper``; mmengine's
+``AmpOptimWrapper`` keeps a ``GradScaler`` whose step reads the device every iteration),
+``--amp fp16`` uses ``AmpOptimWrapper``.
 
 Examples::
 
     python benchmarks/train_throughput.py                       # R18 640x192 b12 mono, CPU
     python benchmarks/train_throughput.py --device cuda --amp bf16 --channels-last
+    python benchmarks/train_throughput.py --device cuda --amp bf16 --channels-last --cuda-graphs
     python benchmarks/train_throughput.py --height 96 --width 320 --batch 4 --iters 3
 """
 
 import argparse
 import copy
+import json
 import os
 import os.path as osp
 import platform
@@ -47,7 +56,13 @@ def add_step_args(p):
         help='mixed precision through mmengine AmpOptimWrapper',
     )
     p.add_argument('--channels-last', action='store_true')
-    p.add_argument('--compile', action='store_true', help='torch.compile the networks')
+    p.add_argument('--compile', action='store_true',
+                   help='torch.compile model.train_step as tools/train.py --compile does')
+    p.add_argument('--cuda-graphs', action='store_true',
+                   help="compile with mode='reduce-overhead' (CUDA graphs; implies --compile)")
+    p.add_argument('--compile-backend', default=None,
+                   help='torch.compile backend (default inductor; aot_eager for a quick check)')
+    p.add_argument('--json', default=None, help='also write the result to this JSON file')
     p.add_argument('--warmup', type=int, default=3)
     p.add_argument('--iters', type=int, default=10, help='steps per timed block')
     p.add_argument('--repeats', type=int, default=3, help='timed blocks (median reported)')
@@ -82,13 +97,26 @@ def parse_args(argv=None):
     return add_step_args(p).parse_args(argv)
 
 
+def compile_options(args):
+    """The ``torch.compile`` arguments of ``--compile``/``--cuda-graphs`` (None: eager)."""
+    if not (args.compile or args.cuda_graphs):
+        return None
+    options = {}
+    if args.compile_backend:
+        options['backend'] = args.compile_backend
+    if args.cuda_graphs and options.get('backend', 'inductor') == 'inductor':
+        options['mode'] = 'reduce-overhead'
+    return options
+
+
 def build_model(args, cfg):
     """Build the depth model on ``args.device`` in training mode.
 
     Args:
-        args (argparse.Namespace): ``device``, ``channels_last`` and ``compile``.
+        args (argparse.Namespace): ``device`` and ``channels_last``.
         cfg (dict): Model config (a KITTI config's ``model``); its data preprocessor gets
-            ``channels_last``. ``init_cfg`` (ImageNet weights) is not applied.
+            ``channels_last`` (the model then keeps its 4-D weights channels-last too).
+            ``init_cfg`` (ImageNet weights) is not applied.
 
     Returns:
         torch.nn.Module: The model.
@@ -98,15 +126,27 @@ def build_model(args, cfg):
     import mmdepthpretrain.models  # noqa: F401
 
     cfg = copy.deepcopy(cfg)
+    # channels_last: the network input, and the model's 4-D weights with it
     cfg['data_preprocessor']['channels_last'] = args.channels_last
-    model = MODELS.build(cfg).to(args.device)
-    if args.channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    if args.compile:
-        for name in ('backbone', 'decode_head', 'pose_encoder', 'pose_decoder'):
-            if hasattr(model, name):
-                setattr(model, name, torch.compile(getattr(model, name)))
-    return model.train()
+    return MODELS.build(cfg).to(args.device).train()
+
+
+def build_step(model, optim_wrapper, args):
+    """``model.train_step`` (compiled as the Runner compiles it when asked) on one batch.
+
+    Returns:
+        callable: ``step(batch) -> log_vars``.
+    """
+    options = compile_options(args)
+    train_step = model.train_step
+    if options is not None:
+        from mmdepthpretrain.compat import compile_step, resolve_compile
+
+        options = resolve_compile(options, device=str(args.device).split(':')[0])
+        if options is not None:
+            train_step = compile_step(model.train_step, options)
+    args.compiled_with = options
+    return lambda batch: train_step(batch, optim_wrapper)
 
 
 def make_batch(args, frame_ids):
@@ -146,10 +186,11 @@ def build_optim_wrapper(model, args):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     if args.amp == 'none':
         return OptimWrapper(optimizer)
-    dtype = torch.bfloat16 if args.amp == 'bf16' else torch.float16
-    if not str(args.device).startswith('cuda'):  # mmengine's AmpOptimWrapper needs a GPU
-        return AutocastOptimWrapper(optimizer=optimizer, dtype=dtype, device_type='cpu')
-    return AmpOptimWrapper(optimizer=optimizer, dtype=dtype)
+    device_type = str(args.device).split(':')[0]
+    if args.amp == 'bf16' or device_type != 'cuda':  # no loss scaling (and no GPU needed)
+        dtype = torch.bfloat16 if args.amp == 'bf16' else torch.float16
+        return AutocastOptimWrapper(optimizer=optimizer, dtype=dtype, device_type=device_type)
+    return AmpOptimWrapper(optimizer=optimizer, dtype=torch.float16)
 
 
 def sync(device):
@@ -171,7 +212,8 @@ def machine(device):
 def time_steps(step, args):
     """Run ``step()`` ``args.warmup`` times, then time ``args.repeats`` blocks of ``args.iters``.
 
-    CUDA's peak-memory counter is reset after the warm-up.
+    CUDA's peak-memory counter is reset after the warm-up; ``args.warmup_s`` gets the
+    warm-up's seconds (compilation included).
 
     Args:
         step (callable): One training step (or one batch), ``args.batch`` samples.
@@ -181,9 +223,11 @@ def time_steps(step, args):
         tuple: The samples/s of each block and the last call's return value.
     """
     out = None
+    start = time.perf_counter()
     for _ in range(args.warmup):
         out = step()
     sync(args.device)
+    args.warmup_s = time.perf_counter() - start
     if str(args.device).startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
     rates = []
@@ -197,11 +241,46 @@ def time_steps(step, args):
     return rates, out
 
 
-def peak_memory(device):
-    """Peak memory: CUDA ``max_memory_allocated`` or this process's peak resident set size."""
+def peak_memory_gib(device):
+    """Peak memory in GiB and its kind: CUDA ``max_memory_allocated`` or peak RSS."""
     if str(device).startswith('cuda'):
-        return f'{torch.cuda.max_memory_allocated() / 2**30:.2f} GiB (CUDA allocated)'
-    return f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB (peak RSS)'
+        return torch.cuda.max_memory_allocated() / 2**30, 'CUDA allocated'
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 'peak RSS'
+
+
+def peak_memory(device):
+    """Peak memory as text (see :func:`peak_memory_gib`)."""
+    gib, kind = peak_memory_gib(device)
+    return f'{gib:.2f} GiB ({kind})'
+
+
+def write_json(path, record):
+    """Write ``record`` (a dict of plain values) to ``path`` (folders created)."""
+    if path:
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        with open(path, 'w') as f:
+            json.dump(record, f, indent=1)
+
+
+def cudagraph_skips():
+    """Graphs inductor compiled without a CUDA graph so far in this process."""
+    from torch._dynamo.utils import counters
+
+    return int(counters['inductor'].get('cudagraph_skips', 0))
+
+
+def step_record(args, rates, log, **extra):
+    """The JSON record of a timed step benchmark."""
+    gib, kind = peak_memory_gib(args.device)
+    med = statistics.median(rates)
+    return dict(
+        depth=args.depth, supervision=args.supervision, batch=args.batch,
+        amp=args.amp, channels_last=args.channels_last,
+        compile=args.compiled_with, device=str(args.device), machine=machine(args.device),
+        samples_per_s=med, blocks=rates, iters=args.iters, step_ms=1000 * args.batch / med,
+        warmup_s=args.warmup_s, peak_gib=gib, peak_kind=kind,
+        cudagraph_skips=cudagraph_skips(), last_loss=float(log['loss'].detach()),
+        date=time.strftime('%Y-%m-%d'), **extra)
 
 
 def main(argv=None):
@@ -213,22 +292,26 @@ def main(argv=None):
     model = build_model(args, cfg.model)
     optim_wrapper = build_optim_wrapper(model, args)
     batch = make_batch(args, cfg.model.frame_ids)
-    print('command: python ' + ' '.join([sys.argv[0]] + (argv or sys.argv[1:])))
+    command = 'python ' + ' '.join([sys.argv[0]] + list(argv or sys.argv[1:]))
+    print('command: ' + command)
     print(machine(args.device))
-    rates, log = time_steps(lambda: model.train_step(batch, optim_wrapper), args)
-    peak = peak_memory(args.device)
+    step = build_step(model, optim_wrapper, args)
+    rates, log = time_steps(lambda: step(batch), args)
+    record = step_record(args, rates, log, height=args.height, width=args.width,
+                         command=command)
+    write_json(args.json, record)
     print(
         f'R{args.depth} {args.width}x{args.height} batch {args.batch} '
         f'supervision {args.supervision} amp {args.amp} channels_last {args.channels_last} '
-        f'compile {args.compile} on {args.device}'
+        f'compile {args.compiled_with} on {args.device}'
     )
     print(
-        f'samples/s: median {statistics.median(rates):.2f} '
+        f'samples/s: median {record["samples_per_s"]:.2f} '
         f'(blocks: {", ".join(f"{r:.2f}" for r in rates)}; {args.iters} steps each)'
     )
     print(
-        f'step time: {1000 * args.batch / statistics.median(rates):.1f} ms, peak memory '
-        f'{peak}, last loss {float(log["loss"].detach()):.4f}'
+        f'step time: {record["step_ms"]:.1f} ms, peak memory {peak_memory(args.device)}, '
+        f'warm-up {args.warmup_s:.1f} s, last loss {record["last_loss"]:.4f}'
     )
 
 

@@ -10,6 +10,8 @@ Examples:
     python tools/train.py configs/synthetic/<config>.py
     python tools/train.py CONFIG --resume                 # latest checkpoint in work_dir
     python tools/train.py CONFIG --resume work_dirs/x/iter_100.pth
+    python tools/train.py CONFIG --amp --compile          # autocast, torch.compile
+    python tools/train.py CONFIG --compile-mode reduce-overhead   # compiled, CUDA graphs
     tools/dist_train.sh CONFIG 8                          # torchrun, NCCL or gloo on CPU
 """
 from __future__ import annotations
@@ -30,6 +32,8 @@ from _cli import (  # noqa: E402
     one_line_errors,
 )
 
+COMPILE_MODES = ('default', 'reduce-overhead', 'max-autotune', 'max-autotune-no-cudagraphs')
+
 
 def parse_args(argv=None):
     from mmengine.config import DictAction
@@ -46,6 +50,12 @@ def parse_args(argv=None):
                         'uninterrupted')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision (bf16 on CPU)')
+    parser.add_argument('--compile', action='store_true',
+                        help="torch.compile the training step (mmengine's compile=True); "
+                        'without a working compiler the run goes on eagerly with a warning')
+    parser.add_argument('--compile-mode', choices=COMPILE_MODES,
+                        help="torch.compile's mode (implies --compile); reduce-overhead "
+                        'records CUDA graphs')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CFG_OPTIONS_HELP)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
@@ -76,6 +86,11 @@ def build_cfg(args):
         else:  # mmengine's AmpOptimWrapper needs an accelerator
             cfg.optim_wrapper.type = 'AutocastOptimWrapper'
             cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+
+    if args.compile_mode is not None:
+        cfg.compile = dict(mode=args.compile_mode)
+    elif args.compile:
+        cfg.compile = True
 
     if args.resume == 'auto':
         cfg.resume = True

@@ -25,7 +25,11 @@ pickling rule or global state of mmengine, torch or :mod:`copyreg`. The adaptati
    stops the run before its weights are saved (:mod:`.finite_loss`).
 5. **Distributed on CPU-only machines** (:mod:`.distributed`): gloo process group,
    :class:`CPUDistributedDataParallel`, no SyncBN; every rank logs to its own file.
-6. **mmpretrain beside a recent transformers** (:mod:`.mmpretrain_imports`): the one
+6. **torch.compile that cannot fail a run** (:mod:`.compiler`): mmengine's ``compile``
+   option compiles ``train_step`` only where ``torch.compile`` works on this machine (else
+   one warning and eager training), and a compiler error later falls back to the eager
+   step with one warning.
+7. **mmpretrain beside a recent transformers** (:mod:`.mmpretrain_imports`): the one
    adaptation applied when the package is imported, because without it the import itself
    fails where transformers and pycocotools are installed; it only turns off mmpretrain's
    multimodal models, and only when the installed transformers cannot serve them.
@@ -42,6 +46,7 @@ next to its ``custom_imports = dict(imports=['mmdepthpretrain'], ...)``::
 loader, and ``tools/dist_test.sh`` of this project tests distributed on CPU.
 """
 from .checkpoint_check import CheckpointError, CorruptCheckpointError, verify_checkpoint
+from .compiler import compile_options, compile_step, compiler_problem, resolve_compile
 from .distributed import CPUDistributedDataParallel, setup_cpu_distributed, teardown_distributed
 from .finite_loss import FiniteLossHook
 from .loading import (
@@ -91,6 +96,10 @@ __all__ = [
     'get_random_state',
     'set_random_state',
     'FiniteLossHook',
+    'compile_options',
+    'compile_step',
+    'compiler_problem',
+    'resolve_compile',
     'find_resume_checkpoint',
     'checkpoint_seed',
     'prepare_resume',

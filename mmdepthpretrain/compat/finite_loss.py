@@ -27,13 +27,40 @@ class FiniteLossHook(Hook):
     terms and what to do. Its ``LOW`` priority runs it after the logger printed the
     iteration and before ``CheckpointHook`` (``VERY_LOW``) could save the step's weights.
     Our tools and :class:`~mmdepthpretrain.compat.CompatRunner` register it.
+
+    A model with ``nonfinite='skip'`` (``SelfSupDepthEstimator``) skips such steps itself
+    in its ``train_step``; under a distributed wrapper, whose ``train_step`` replaces the
+    model's, this hook guards the optimizer instead
+    (:class:`~mmdepthpretrain.models.pretrainers.nonfinite.NonFiniteGradientGuard`) and
+    warns for each skipped step.
     """
 
     priority = 'LOW'
 
+    def __init__(self) -> None:
+        self._guards = []
+
+    def before_train(self, runner) -> None:
+        """Guard the optimizers of a wrapped model that asks to skip non-finite steps."""
+        from mmengine.model import is_model_wrapper
+        model = runner.model
+        if not is_model_wrapper(model) or getattr(model.module, 'nonfinite', None) != 'skip':
+            return
+        from mmdepthpretrain.models.pretrainers.nonfinite import gradient_guard
+        wrappers = getattr(runner.optim_wrapper, 'optim_wrappers', None)
+        wrappers = list(wrappers.values()) if wrappers else [runner.optim_wrapper]
+        self._guards = [gradient_guard(w.optimizer) for w in wrappers]
+
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         """Check ``outputs['loss']`` and name the non-finite terms."""
         if not isinstance(outputs, dict) or 'loss' not in outputs:
+            return
+        if self._guards:  # 'skip' under a wrapper: the loss was zeroed, the step guarded
+            from mmdepthpretrain.models.pretrainers.nonfinite import nonfinite_terms, warn_skipped
+            decisions = [guard.pop() for guard in self._guards]
+            bad = nonfinite_terms(outputs)
+            if bad or any(ok is not None and not bool(ok) for ok in decisions):
+                warn_skipped(type(runner.model.module).__name__, list(bad))
             return
         if math.isfinite(_value(outputs['loss'])):
             return

@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from .compiler import compile_step, resolve_compile
 from .distributed import setup_cpu_distributed
 from .finite_loss import FiniteLossHook
 from .loading import enable_safe_loading
@@ -62,13 +63,21 @@ def _atomic_checkpoints(cfg) -> None:
     hook['backend_args'] = dict(backend='atomic_local')
 
 
+def _check_compile(cfg) -> None:
+    """Turn ``cfg.compile`` off (one warning) when ``torch.compile`` does not work here."""
+    if cfg.get('compile') not in (None, False) and resolve_compile(cfg.compile) is None:
+        cfg.compile = False
+
+
 def prepare_cfg(cfg, launcher: str) -> None:
     """What our tools and :class:`CompatRunner` do to a config before building the Runner.
 
     CPU distributed setup (:func:`~mmdepthpretrain.compat.setup_cpu_distributed`), atomic
     checkpoint writes for ``CheckpointHook`` (``backend_args=dict(backend='atomic_local')``
-    when the config sets no backend and ``out_dir`` is local) and the resume checks of
-    :func:`~mmdepthpretrain.compat.prepare_resume`.
+    when the config sets no backend and ``out_dir`` is local), the resume checks of
+    :func:`~mmdepthpretrain.compat.prepare_resume`, and ``compile`` turned off with one
+    warning when ``torch.compile`` does not work on this machine
+    (:func:`~mmdepthpretrain.compat.resolve_compile`).
 
     Args:
         cfg (mmengine.Config): The run's config, updated in place.
@@ -77,6 +86,7 @@ def prepare_cfg(cfg, launcher: str) -> None:
     setup_cpu_distributed(cfg, launcher)
     _atomic_checkpoints(cfg)
     prepare_resume(cfg)
+    _check_compile(cfg)
 
 
 @RUNNERS.register_module()
@@ -99,7 +109,11 @@ class CompatRunner(Runner):
       (``<timestamp>_..._rank<r>.log`` next to rank 0's ``<timestamp>.log``);
     * when built with :meth:`from_cfg`: trains and tests distributed on CPU-only machines,
       writes ``CheckpointHook``'s files atomically and checks a resume's checkpoint before
-      building anything (:func:`prepare_cfg`).
+      building anything (:func:`prepare_cfg`);
+    * with ``compile`` in the config (mmengine's ``compile=True`` or a dict of
+      ``torch.compile`` arguments), compiles ``train_step`` only where ``torch.compile``
+      works (else one warning and eager training), and falls back to the eager step, with
+      one warning, if compiling fails later (:func:`~mmdepthpretrain.compat.compile_step`).
 
     Args:
         *args: As for ``Runner``.
@@ -130,6 +144,21 @@ class CompatRunner(Runner):
         if get_world_size() > 1 and get_rank() != 0:
             kwargs.setdefault('distributed', True)
         return super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
+
+    def _maybe_compile(self, target: str) -> None:
+        """mmengine's ``compile`` of ``model.<target>``, with the checks of
+        :func:`~mmdepthpretrain.compat.resolve_compile` and an eager fallback."""
+        options = resolve_compile(self.cfg.get('compile', None))
+        if options is None:
+            return
+        retry = None
+        if target == 'train_step':
+            def retry(data, optim_wrapper, *args, **kwargs):
+                optim_wrapper.zero_grad()  # a failed compiled call may have left gradients
+        setattr(self.model, target,
+                compile_step(getattr(self.model, target), options, target, retry))
+        self.logger.info(f'model.{target} compiled with torch.compile({options}); the first '
+                         'iterations are slow')
 
     def load_or_resume(self) -> None:
         """As ``Runner.load_or_resume``, with :func:`find_resume_checkpoint` for ``auto``."""

@@ -193,6 +193,24 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
         Returns:
             dict: ``inputs`` (dict of tensors) and ``data_samples``.
         """
+        inputs, samples, cameras = self.gather_batch(data)
+        imgs, aug = self.prepare_images(inputs, training)
+        if self.single_frame:
+            return dict(inputs=aug[:, 0], data_samples=samples)
+        return dict(inputs=dict(imgs=imgs, aug=aug, **cameras), data_samples=samples)
+
+    @torch.compiler.disable
+    def gather_batch(self, data: dict) -> Tuple[Tensor, list, dict]:
+        """The host-side part: move to the device, stack and check the frames, and read the
+        camera matrices from the samples' metainfo.
+
+        ``torch.compile`` does not trace it (it copies Python metainfo, which holds numpy
+        arrays); the device-side part, :meth:`prepare_images`, is traced.
+
+        Returns:
+            tuple: ``(B, F, 3, H, W)`` frames, the samples, and ``K``, ``inv_K``,
+            ``stereo_T`` (those that apply).
+        """
         data = self.cast_data(data)
         inputs, samples = data['inputs'], data.get('data_samples')
         if isinstance(inputs, (list, tuple)):
@@ -211,6 +229,37 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
                 'MultiFrameDataPreProcessor expects (F, 3, H, W) frames per '
                 f'sample, got a batch of shape {tuple(inputs.shape)}'
             )
+        cameras = {}
+        if samples:
+            metas = [s.metainfo for s in samples]
+            if all('cam_K' in m for m in metas):
+                K = torch.stack([torch.as_tensor(m['cam_K'], dtype=torch.float32) for m in metas])
+                cameras['K'] = K.to(self.device)
+                # inverted on the host: on a GPU, linalg.inv's singularity check would make
+                # the host wait for the device
+                cameras['inv_K'] = torch.linalg.inv(K.cpu()).to(self.device)
+            eye = torch.eye(4)
+            cameras['stereo_T'] = torch.stack(
+                [
+                    torch.as_tensor(m['stereo_T'], dtype=torch.float32)
+                    if m.get('stereo_T') is not None
+                    else eye
+                    for m in metas
+                ]
+            ).to(self.device)
+        return inputs, samples, cameras
+
+    def prepare_images(self, inputs: Tensor, training: bool = False) -> Tuple[Tensor, Tensor]:
+        """The device-side part: floats in [0, 1], colour jitter, normalisation, layout.
+
+        Args:
+            inputs (Tensor): ``(B, F, 3, H, W)`` uint8 (0-255) or float ([0, 1]) frames.
+            training (bool): Apply the colour jitter. Defaults to False.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``imgs`` (unaugmented, for the losses) and ``aug`` (the
+            network input).
+        """
         is_uint8 = inputs.dtype == torch.uint8
         imgs = inputs.float() / 255.0 if is_uint8 else inputs.float()
         b, f, _, h, w = imgs.shape
@@ -225,24 +274,4 @@ class MultiFrameDataPreProcessor(BaseDataPreprocessor):
                 .contiguous(memory_format=torch.channels_last)
                 .reshape(b, f, 3, h, w)
             )
-        if self.single_frame:
-            return dict(inputs=aug[:, 0], data_samples=samples)
-        out = dict(imgs=imgs, aug=aug)
-        if samples:
-            metas = [s.metainfo for s in samples]
-            if all('cam_K' in m for m in metas):
-                K = torch.stack(
-                    [torch.as_tensor(m['cam_K'], dtype=torch.float32) for m in metas]
-                ).to(self.device)
-                out['K'] = K
-                out['inv_K'] = torch.linalg.inv(K)
-            eye = torch.eye(4)
-            out['stereo_T'] = torch.stack(
-                [
-                    torch.as_tensor(m['stereo_T'], dtype=torch.float32)
-                    if m.get('stereo_T') is not None
-                    else eye
-                    for m in metas
-                ]
-            ).to(self.device)
-        return dict(inputs=out, data_samples=samples)
+        return imgs, aug

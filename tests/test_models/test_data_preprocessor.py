@@ -147,3 +147,22 @@ def test_without_intrinsics_K_is_omitted():
     batch['data_samples'] = [SegDataSample(metainfo=meta)]
     out = MultiFrameDataPreProcessor()(batch)['inputs']
     assert 'K' not in out and np.allclose(out['stereo_T'][0, 0, 3].item(), -0.54)
+
+
+def test_channels_last_input_and_weights():
+    from mmseg.registry import MODELS
+
+    from .utils import make_batch, tiny_model_cfg
+
+    cfg = tiny_model_cfg(data_preprocessor=dict(type='MultiFrameDataPreProcessor',
+                                                channels_last=True))
+    model = MODELS.build(cfg)
+    weights = [p for p in model.parameters() if p.dim() == 4]
+    assert weights and all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    data = model.data_preprocessor(make_batch(), True)
+    aug = data['inputs']['aug']
+    assert aug.stride(2) == 1  # channels innermost in every frame
+    feats = model.extract_feat(aug[:, 0])
+    assert all(f.is_contiguous(memory_format=torch.channels_last) for f in feats)
+    losses = model.loss(**data)
+    assert all(torch.isfinite(v) for v in losses.values())

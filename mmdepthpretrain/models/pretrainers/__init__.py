@@ -4,7 +4,8 @@ reconstruction. Each owns its `loss()`; the loss terms live in `models/losses`."
 from .base_pretrainer import BasePretrainer, ordered_frames
 from .flow_siamese import FlowSiameseEstimator
 from .masked_reconstruction import MaskedReconstructionEstimator, random_rectangle_masks
-from .selfsup_depth_estimator import SelfSupDepthEstimator, parse_supervision
+from .selfsup_depth_estimator import SelfSupDepthEstimator
+from .supervision import parse_supervision
 
 __all__ = [
     'BasePretrainer',

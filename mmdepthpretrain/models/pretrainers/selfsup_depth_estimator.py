@@ -14,31 +14,24 @@ from torch import Tensor
 
 from ..utils.geometry import disp_to_depth, invert_pose, pose_vec_to_matrix, warp_sources
 from .base_pretrainer import BasePretrainer, ordered_frames
+from .nonfinite import (
+    NONFINITE_MODES,
+    all_finite,
+    gradient_guard,
+    report_nonfinite,
+    zero_if_nonfinite,
+)
+from .supervision import check_frame_ids, parse_supervision
 
 __all__ = ['SelfSupDepthEstimator', 'parse_supervision']
 
 FrameId = Union[int, str]
 LossConfig = Union[dict, None, bool]
-SUPERVISION = {'M': 'monocular video', 'S': 'stereo', 'L': 'ground-truth depth'}
 
 
-def parse_supervision(supervision: str) -> frozenset:
-    """Parse 'M', 'S', 'MS', 'L', 'M+L', 'MS+L' ... into a set of letters.
-
-    Args:
-        supervision (str): Letters of :data:`SUPERVISION`, optionally joined by '+'.
-
-    Returns:
-        frozenset: the letters.
-    """
-    letters = [c for c in str(supervision).upper() if c not in '+ ']
-    unknown = sorted(set(letters) - set(SUPERVISION))
-    if not letters or unknown:
-        raise ValueError(
-            f'SelfSupDepthEstimator: supervision={supervision!r} is not valid; use '
-            f"letters of {SUPERVISION} such as 'M', 'S', 'MS', 'L' or 'M+L'"
-        )
-    return frozenset(letters)
+def _at_least_float32(x: Tensor) -> Tensor:
+    """Half-precision tensors as float32; float32 and float64 as they are."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
 @MODELS.register_module()
@@ -61,11 +54,18 @@ class SelfSupDepthEstimator(BasePretrainer):
 
     Call graph::
 
+        train_step(): data_preprocessor -> loss() -> parse_losses() -> update_params
+                      -> report_nonfinite() (the step's one host read)
         loss(): predict_disparities() -> depth at input size (every scale)
                 -> source_poses() -> warp_sources() -> photometric_loss
-                -> smoothness_loss, depth_loss -> _check_finite()
+                -> smoothness_loss, depth_loss
         predict(): predict_disparities() -> disp_to_depth -> postprocess_result()
         _forward(): predict_disparities()
+
+    ``loss()`` has no host synchronisation, no branch on tensor values and no
+    data-dependent shape, so ``torch.compile`` captures it (networks and loss graph) as one
+    graph; the finiteness of the losses is checked at the end of the step
+    (:mod:`.nonfinite`).
 
     The decode head is either a :class:`DisparityHead` (list of sigmoid disparities, one per
     scale) or any mmseg decode head with one output channel (its logits go through a
@@ -93,8 +93,9 @@ class SelfSupDepthEstimator(BasePretrainer):
         min_depth (float): Depth at disparity 1. Defaults to 0.1.
         max_depth (float): Depth at disparity 0. Defaults to 100.0.
         nonfinite (str): What a non-finite loss term does: 'raise' stops with the term's
-            name, 'skip' warns and returns zero losses whose gradients are all zero.
-            Defaults to 'raise'.
+            name after the step, 'skip' replaces the loss by zero, zeroes the step's
+            gradients (also when only a gradient is non-finite) and warns. Defaults to
+            'raise'.
         neck (OptConfigType): Optional neck. Defaults to None.
         train_cfg (OptConfigType): Unused. Defaults to None.
         test_cfg (OptConfigType): Unused. Defaults to None.
@@ -126,7 +127,7 @@ class SelfSupDepthEstimator(BasePretrainer):
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.supervision = parse_supervision(supervision)
-        self.frame_ids = self._check_frame_ids(frame_ids)
+        self.frame_ids = check_frame_ids(frame_ids, self.supervision)
         self.source_ids = self.frame_ids[1:]
         self.temporal_ids = [f for f in self.source_ids if f != 's']
         # which temporal poses are predicted as (source, target) and must be inverted
@@ -140,14 +141,12 @@ class SelfSupDepthEstimator(BasePretrainer):
                 f'SelfSupDepthEstimator: need 0 < min_depth < max_depth, got '
                 f'{min_depth}, {max_depth}'
             )
-        if nonfinite not in ('raise', 'skip'):
+        if nonfinite not in NONFINITE_MODES:
             raise ValueError(
                 f"SelfSupDepthEstimator: nonfinite must be 'raise' or 'skip', got {nonfinite!r}"
             )
         self.min_depth, self.max_depth = float(min_depth), float(max_depth)
         self.nonfinite = nonfinite
-
-
         self.shared_pose = False
         if 'M' in self.supervision:
             if pose_decoder is None:
@@ -182,6 +181,11 @@ class SelfSupDepthEstimator(BasePretrainer):
         self.depth_loss = self._build_loss(
             depth_loss, 'MaskedL1DepthLoss', 'L' in self.supervision, required=True
         )
+        if getattr(self.data_preprocessor, 'channels_last', False):
+            # weights in the input's layout: no conversion inside every convolution
+            for param in self.parameters():
+                if param.dim() == 4:
+                    param.data = param.data.contiguous(memory_format=torch.channels_last)
 
     def _build_loss(
         self, cfg: LossConfig, default: str, used: bool, required: bool
@@ -205,41 +209,6 @@ class SelfSupDepthEstimator(BasePretrainer):
             return None
         return MODELS.build(dict(type=default) if cfg is None or cfg is True else cfg)
 
-    def _check_frame_ids(self, frame_ids: Sequence[FrameId]) -> List[FrameId]:
-        """Validate ``frame_ids`` against the supervision."""
-        ids = list(frame_ids)
-        if not ids or ids[0] != 0 or len(set(ids)) != len(ids):
-            raise ValueError(
-                f'SelfSupDepthEstimator: frame_ids must start with the target 0 '
-                f'and have no duplicates, got {ids}'
-            )
-        bad = [f for f in ids if not (f == 's' or isinstance(f, int))]
-        if bad:
-            raise ValueError(f"SelfSupDepthEstimator: frame_ids may hold ints and 's', got {bad}")
-        temporal = [f for f in ids[1:] if f != 's']
-        sup = ''.join(sorted(self.supervision))
-        if 'M' in self.supervision and not temporal:
-            raise ValueError(
-                f'SelfSupDepthEstimator: supervision {sup!r} has M but frame_ids '
-                f'{ids} has no temporal source frame; add e.g. -1 and 1'
-            )
-        if 'S' in self.supervision and 's' not in ids:
-            raise ValueError(
-                f'SelfSupDepthEstimator: supervision {sup!r} has S but frame_ids '
-                f"{ids} has no stereo frame; add 's' (the dataset must then "
-                'provide stereo_T)'
-            )
-        if temporal and 'M' not in self.supervision:
-            raise ValueError(
-                f'SelfSupDepthEstimator: frame_ids {ids} hold temporal sources '
-                f'but supervision {sup!r} has no M'
-            )
-        if 's' in ids and 'S' not in self.supervision:
-            raise ValueError(
-                f"SelfSupDepthEstimator: frame_ids {ids} hold 's' but supervision {sup!r} has no S"
-            )
-        return ids
-
     # ----------------------------------------------------------------- networks
 
     def decode_disparities(self, feats: Sequence[Tensor]) -> List[Tensor]:
@@ -256,9 +225,10 @@ class SelfSupDepthEstimator(BasePretrainer):
     def disparities_to_depths(self, disps: Sequence[Tensor], size: Tuple[int, int]) -> Tensor:
         """Upsample every scale's disparity to ``size`` and convert: ``(B, D, 1, H, W)``."""
         full = [  # float32 under mixed precision (geometry and losses run in float32)
-            d.float()
+            _at_least_float32(d)
             if d.shape[-2:] == size
-            else F.interpolate(d.float(), size=size, mode='bilinear', align_corners=False)
+            else F.interpolate(_at_least_float32(d), size=size, mode='bilinear',
+                               align_corners=False)
             for d in disps
         ]
         return disp_to_depth(torch.stack(full, dim=1), self.min_depth, self.max_depth)
@@ -340,7 +310,43 @@ class SelfSupDepthEstimator(BasePretrainer):
         if self.depth_loss is not None:
             gt_depth = self._gt_depth(data_samples)
             losses[self.depth_loss.loss_name] = self.depth_loss(depths, gt_depth)
-        return self._check_finite(losses)
+        return losses
+
+    def parse_losses(self, losses: Dict[str, Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """mmengine's sum of the ``loss`` terms; in 'skip' mode a non-finite sum is replaced
+        by zero on the device (the terms are logged as computed)."""
+        loss, log_vars = super().parse_losses(losses)
+        if self.nonfinite == 'skip':
+            loss = log_vars['loss'] = zero_if_nonfinite(loss)
+        return loss, log_vars
+
+    def train_step(self, data: dict, optim_wrapper) -> Dict[str, Tensor]:
+        """mmengine's training step, with non-finite losses handled after the update.
+
+        As ``BaseModel.train_step`` (preprocess, :meth:`loss`, :meth:`parse_losses`,
+        ``optim_wrapper.update_params``); 'skip' mode guards the optimizer's step
+        (:class:`~.nonfinite.NonFiniteGradientGuard`). Whether the step was finite is
+        read on the host once, after the update is queued, and 'raise' raises
+        ``FloatingPointError`` there. (A distributed wrapper runs its own ``train_step``;
+        ``FiniteLossHook`` then does the same.)
+
+        Args:
+            data (dict): A batch from the data loader.
+            optim_wrapper (OptimWrapper): Updates the parameters.
+
+        Returns:
+            dict[str, Tensor]: The log variables (``loss`` and the terms).
+        """
+        guard = gradient_guard(optim_wrapper.optimizer) if self.nonfinite == 'skip' else None
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        finite = all_finite(losses)
+        parsed, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(parsed)
+        report_nonfinite(type(self).__name__, losses, finite, self.nonfinite,
+                         guard.pop() if guard is not None else None)
+        return log_vars
 
     def _ordered_frames(
         self,
@@ -368,25 +374,6 @@ class SelfSupDepthEstimator(BasePretrainer):
                 f'SelfSupDepthEstimator: gt_depth_map sizes differ in a batch: {sorted(shapes)}'
             )
         return torch.stack(gts).float()
-
-    def _check_finite(self, losses: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """Stop on (or skip) non-finite loss terms; one host sync for all terms."""
-        if not losses or torch.isfinite(torch.stack([v.detach() for v in losses.values()])).all():
-            return losses
-        bad = {k: float(v.detach()) for k, v in losses.items() if not torch.isfinite(v).all()}
-        if self.nonfinite == 'raise':
-            raise FloatingPointError(
-                f'SelfSupDepthEstimator: non-finite loss term(s) {bad}; lower the learning '
-                "rate, check the inputs, or set nonfinite='skip' to skip such steps"
-            )
-        print_log(
-            f'SelfSupDepthEstimator: non-finite loss term(s) {list(bad)}, step skipped '
-            '(zero gradients)',
-            logger='current',
-            level=30,
-        )
-        zero = sum(p.sum() for p in self.parameters() if p.requires_grad) * 0.0
-        return {k: zero for k in losses}
 
     def predict(self, inputs: dict, data_samples: OptSampleList = None) -> SampleList:
         """Depth of the target frame at the input size.
