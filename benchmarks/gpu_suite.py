@@ -216,13 +216,19 @@ def main(argv=None):
         entry['seconds'] = time.time() - start
         print(f'[suite] {name}: {entry["status"]} ({entry["seconds"]:.0f} s)', flush=True)
         results.append(entry)
-    text = table(results)
-    print(text)
-    with open(osp.join(args.out, 'table.txt'), 'w') as f:
-        f.write(text + '\n')
-    with open(osp.join(args.out, 'suite.json'), 'w') as f:
-        json.dump(results, f, indent=1)
+        save(results, args.out)  # after each one: a run cut short keeps what it measured
+    print(save(results, args.out))
     return results
+
+
+def save(results, out):
+    """Write ``suite.json`` and ``table.txt``; returns the table."""
+    text = table(results)
+    with open(osp.join(out, 'table.txt'), 'w') as f:
+        f.write(text + '\n')
+    with open(osp.join(out, 'suite.json'), 'w') as f:
+        json.dump(results, f, indent=1)
+    return text
 
 
 if __name__ == '__main__':

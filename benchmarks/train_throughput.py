@@ -289,6 +289,8 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     cfg = kitti_config(args)
+    if str(args.device).startswith('cuda'):  # as the Runner does (mmseg's env_cfg: True)
+        torch.backends.cudnn.benchmark = cfg.env_cfg.get('cudnn_benchmark', False)
     model = build_model(args, cfg.model)
     optim_wrapper = build_optim_wrapper(model, args)
     batch = make_batch(args, cfg.model.frame_ids)

@@ -70,7 +70,8 @@ def _train(tmp_path, compile_cfg, iters=3):
     return model
 
 
-def test_failing_backend_trains_eagerly_with_one_warning(tmp_path, warnings_seen):
+def test_failing_backend_trains_eagerly_with_one_warning(tmp_path, warnings_seen,
+                                                        checkpoint_schemes):
     eager = _train(tmp_path / 'eager', None)
     model = _train(tmp_path / 'broken', dict(backend=BROKEN))
     assert 'train_step' not in vars(model)  # not replaced by a compiled step
@@ -120,7 +121,7 @@ def test_compiled_step_falls_back_for_good_when_compiling_fails(warnings_seen):
     assert 'no working compiler' in warnings_seen[0]
 
 
-def test_working_backend_compiles_train_step(tmp_path, warnings_seen):
+def test_working_backend_compiles_train_step(tmp_path, warnings_seen, checkpoint_schemes):
     torch._dynamo.reset()
     eager = _train(tmp_path / 'eager', False)
     model = _train(tmp_path / 'compiled', dict(backend='aot_eager'))

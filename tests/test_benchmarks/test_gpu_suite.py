@@ -62,3 +62,12 @@ def test_dry_run_writes_one_json_per_measurement_and_the_table(tmp_path):
     table = (out / 'table.txt').read_text()
     assert all(name in table for name in SUBSET) and 'x mmseg on the same network' in table
     assert table in proc.stdout
+
+
+def test_measurements_that_do_not_fit_are_listed_as_skipped(tmp_path):
+    results = gpu_suite.main(['--out', str(tmp_path), '--deadline', str(0)])
+    assert [r['name'] for r in results] == [s[0] for s in gpu_suite.SUITE]
+    assert all(r['status'].startswith('skipped') for r in results)
+    table = (tmp_path / 'table.txt').read_text()
+    assert table.count('skipped') == len(gpu_suite.SUITE)
+    assert not list(tmp_path.glob('step_*.json'))  # nothing ran
