@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .coco_spec import coco_files
 from .initfrom import CONVERTER, conversion, convert_mode, read_config
-from .pretraining import early_stop_config
+from .pretraining import early_stop_config, early_stop_rule
 from .protocol import held_out_options, lr_option, read_lr_choice, split_file
 from .spec import GridSpecError, report_metrics, spec_budgets, validate_spec
 
@@ -354,8 +354,10 @@ def plan_grid(spec: dict, work_dir: str, tools: GridTools, root: str) -> GridPla
         args = [python, tools.train, config, '--work-dir', pdir, '--cfg-options']
         args += data_options(pretrain_roots[ds])
         args += _schedule(iters, val_interval)
-        if early:
-            args += [f'default_hooks.checkpoint.interval={val_interval or iters}']
+        if early:  # the best validation's checkpoint is the one handed on
+            args += [f'default_hooks.checkpoint.interval={val_interval or iters}',
+                     f'default_hooks.checkpoint.save_best={early["metric"]}',
+                     f'default_hooks.checkpoint.rule={early_stop_rule(early)}']
         args += [f'randomness.seed={int(st.get("seed", 0))}']
         args += _options(st.get('options'), iters=iters)
         outputs, title = dict(work_dir=pdir), f'pre-train {stage_name} on {ds}'

@@ -13,12 +13,13 @@ import glob
 import json
 import os.path as osp
 import pprint
+import re
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 __all__ = [
     'PRETRAIN_METRICS', 'LOWER_IS_BETTER', 'stage_metrics', 'read_val_curves',
-    'early_stop_config', 'pretraining_summary', 'format_pretraining'
+    'early_stop_config', 'early_stop_rule', 'pretraining_summary', 'format_pretraining'
 ]
 
 # Validation keys of the pre-training evaluators and their titles, in table order.
@@ -70,6 +71,13 @@ def read_val_curves(train_dir: str, keys: Sequence[str]) -> Dict[str, dict]:
     return curves
 
 
+def early_stop_rule(early_stop: dict) -> str:
+    """'less' or 'greater': the stage's ``rule``, else 'less' for the error metrics of
+    :data:`LOWER_IS_BETTER` and 'greater' for the others."""
+    metric = early_stop['metric']
+    return early_stop.get('rule') or ('less' if metric in LOWER_IS_BETTER else 'greater')
+
+
 def early_stop_config(base_config: str, early_stop: dict,
                       custom_hooks: Optional[list] = None) -> str:
     """The text of a config that inherits ``base_config`` and adds mmengine's
@@ -87,7 +95,7 @@ def early_stop_config(base_config: str, early_stop: dict,
         str: Python config text.
     """
     metric = early_stop['metric']
-    rule = early_stop.get('rule') or ('less' if metric in LOWER_IS_BETTER else 'greater')
+    rule = early_stop_rule(early_stop)
     hook = dict(type='EarlyStoppingHook', monitor=metric, rule=rule,
                 patience=int(early_stop.get('patience', 3)),
                 min_delta=float(early_stop.get('min_delta', 0.0)), strict=True)
@@ -105,8 +113,10 @@ def pretraining_summary(work_dir: str, spec: dict) -> Dict[str, dict]:
         spec (dict): The grid spec.
 
     Returns:
-        dict: ``'<dataset>/<name>'`` -> ``dict(curves, final, seconds, iterations,
-        stopped_early, checkpoint)`` for every stage folder that exists.
+        dict: ``'<dataset>/<name>'`` -> ``dict(curves, final, final_iteration, seconds,
+        stopped_early, checkpoint)`` for every stage folder that exists; ``final`` holds
+        the validation values of the checkpoint handed on (an early-stopped stage's best
+        validation), or the last values when that checkpoint was not validated.
     """
     out: Dict[str, dict] = OrderedDict()
     for name, stage in (spec.get('pretrain') or {}).items():
@@ -122,13 +132,28 @@ def pretraining_summary(work_dir: str, spec: dict) -> Dict[str, dict]:
             except (OSError, ValueError):
                 pass
             curves = read_val_curves(pdir, keys)
-            final = OrderedDict((k, c['y'][-1]) for k, c in curves.items() if c['y'])
-            last = max((c['x'][-1] for c in curves.values() if c['x']), default=None)
+            final, last = _values_at(curves, _iteration(done.get('checkpoint')))
             out[f'{ds}/{name}'] = OrderedDict(
                 curves=curves, final=final, final_iteration=last,
                 seconds=done.get('seconds'), checkpoint=done.get('checkpoint'),
                 stopped_early=done.get('stopped_early'), given=bool(done.get('given')))
     return out
+
+
+def _iteration(ckpt: Optional[str]) -> Optional[int]:
+    match = re.search(r'iter_(\d+)\.pth$', ckpt or '')
+    return int(match.group(1)) if match else None
+
+
+def _values_at(curves: Dict[str, dict], iteration: Optional[int]):
+    """Each curve's value at ``iteration`` (that of the checkpoint handed on, e.g. the best
+    validation of an early-stopped stage) when every curve has it, else its last value;
+    and that iteration."""
+    if iteration is not None and curves and all(iteration in c['x'] for c in curves.values()):
+        return OrderedDict((k, c['y'][c['x'].index(iteration)])
+                           for k, c in curves.items()), iteration
+    final = OrderedDict((k, c['y'][-1]) for k, c in curves.items() if c['y'])
+    return final, max((c['x'][-1] for c in curves.values() if c['x']), default=None)
 
 
 def format_pretraining(summary: Optional[dict], titles: Sequence[Tuple[str, str]]) -> str:

@@ -12,6 +12,7 @@ goes on with the other cells. A pre-training stage given a checkpoint (the spec'
 from __future__ import annotations
 
 import copy
+import glob
 import json
 import os
 import os.path as osp
@@ -23,7 +24,7 @@ from typing import Callable, Dict, List, Optional
 
 from .plan import FinetuneCell, GridPlan, Stage, format_command
 
-__all__ = ['GridRunner', 'atomic_write_text', 'write_json', 'last_checkpoint',
+__all__ = ['GridRunner', 'atomic_write_text', 'write_json', 'last_checkpoint', 'best_checkpoint',
            'checkpoint_iteration']
 
 # The folder holding this package: put on the commands' PYTHONPATH so that they import
@@ -56,6 +57,13 @@ def last_checkpoint(train_dir: str) -> Optional[str]:
         if ckpt and osp.isfile(ckpt):
             return ckpt
     return None
+
+
+def best_checkpoint(train_dir: str) -> Optional[str]:
+    """The checkpoint of the best validation (mmengine's ``save_best``:
+    ``best_<metric>_iter_<n>.pth``) in ``train_dir``, if any; the newest if several."""
+    found = glob.glob(osp.join(train_dir, 'best_*iter_*.pth'))
+    return max(found, key=lambda p: checkpoint_iteration(p) or 0) if found else None
 
 
 def checkpoint_iteration(ckpt: str) -> Optional[int]:
@@ -230,16 +238,21 @@ class GridRunner:
         self.timings[stage.key] = took
         if rc == 0 and stage.kind == 'pretrain':
             ckpt = stage.outputs.get('checkpoint')  # written by a 'make' script
-            ckpt = (ckpt if ckpt and osp.isfile(ckpt) else None) if ckpt else \
+            last = (ckpt if ckpt and osp.isfile(ckpt) else None) if ckpt else \
                 last_checkpoint(stage.outputs['work_dir'])
+            # an early-stopped stage hands on its best validation's checkpoint
+            ckpt = None if last is None or ckpt else best_checkpoint(stage.outputs['work_dir'])
+            ckpt = ckpt or last
             if ckpt is None:
                 rc = -1
             else:
                 done = dict(checkpoint=ckpt, seconds=round(took, 1),
                             command=format_command(argv, self.plan.env))
-                stop = checkpoint_iteration(ckpt)
+                stop = checkpoint_iteration(last)
                 if stage.iters and stop is not None and stop < stage.iters:
                     done['stopped_early'] = stop  # the early-stopping hook ended it
+                if ckpt != last:
+                    done['last_checkpoint'] = last
                 write_json(stage.done_file, done)
         if rc == 0 and not self._stage_done(stage):
             rc = -1

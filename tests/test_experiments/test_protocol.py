@@ -53,6 +53,11 @@ def test_val_curves_and_summary(tmp_path):
     assert format_pretraining(depth, [('abs_rel', 'abs rel'), ('a1', 'δ<1.25')]) == \
         'abs rel 0.200, δ<1.25 0.710 @100'
     assert format_pretraining(None, []) == '-'
+    # an early-stopped stage hands on its best validation: the table shows that one's values
+    with open(osp.join(pdir, 'done.json'), 'w') as f:
+        json.dump(dict(checkpoint='x/best_abs_rel_iter_50.pth', stopped_early=100), f)
+    depth = pretraining_summary(work, spec)['synthetic/depth']
+    assert depth['final'] == {'abs_rel': 0.45, 'a1': 0.30} and depth['final_iteration'] == 50
 
 
 def test_early_stop_config_and_plan(tmp_path):
@@ -72,12 +77,19 @@ def test_early_stop_config_and_plan(tmp_path):
     assert stage.argv[2] == wrapper and list(stage.files) == [wrapper]
     assert f"_base_ = [{osp.join(root, 'configs', 'depth_pretrain.py')!r}]" in stage.files[wrapper]
     assert 'default_hooks.checkpoint.interval=1' in stage.argv  # a checkpoint per validation
-    # the runner writes the wrapper and records where the hook stopped (iter_4 of 5)
+    assert 'default_hooks.checkpoint.save_best=abs_rel' in stage.argv
+    assert 'default_hooks.checkpoint.rule=less' in stage.argv
+    # the runner writes the wrapper, records where the hook stopped (iter_4 of 5) and hands
+    # on the best validation's checkpoint (mmengine's save_best file)
+    os.makedirs(osp.dirname(wrapper), exist_ok=True)
+    best = osp.join(osp.dirname(wrapper), 'best_abs_rel_iter_2.pth')
+    open(best, 'w').close()
     runner = FakeRunner(plan)
     assert runner.run_stage(stage) == 'done'
     assert osp.isfile(wrapper)
     done = json.load(open(stage.done_file))
-    assert done['stopped_early'] == 4
+    assert done['stopped_early'] == 4 and done['checkpoint'] == best
+    assert done['last_checkpoint'].endswith('iter_4.pth')
     with pytest.raises(GridSpecError, match='early_stop needs'):
         make_spec(tmp_path, EARLY.replace('metric: abs_rel, ', ''))
     with pytest.raises(GridSpecError, match="unknown key pretrain.depth.early_stop.'pat'"):
