@@ -18,6 +18,7 @@ from .plan import (
 )
 from .pretraining import (
                    PRETRAIN_METRICS,
+                   checkpoint_iteration,
                    early_stop_config,
                    format_pretraining,
                    pretraining_summary,
@@ -40,7 +41,7 @@ from .report import (
                    read_scalars,
                    write_tables,
 )
-from .runner import GridRunner, atomic_write_text, checkpoint_iteration, last_checkpoint, write_json
+from .runner import GridRunner, atomic_write_text, best_checkpoint, last_checkpoint, write_json
 from .spec import (
                    GridSpecError,
                    apply_overrides,
@@ -58,8 +59,9 @@ __all__ = [
     'dumped_config', 'qualitative_figure', 'aggregate', 'collect_results', 'csv_table',
     'curve_series', 'curves_figure', 'finished_cells', 'markdown_table', 'mean_std',
     'metric_pairs', 'plot_curves', 'read_scalars', 'write_tables', 'GridRunner',
-    'atomic_write_text', 'last_checkpoint', 'write_json', 'GridSpecError', 'apply_overrides',
-    'load_spec', 'read_spec', 'report_metrics', 'use_checkpoints', 'validate_spec',
+    'atomic_write_text', 'best_checkpoint', 'last_checkpoint', 'write_json', 'GridSpecError',
+    'apply_overrides', 'load_spec', 'read_spec', 'report_metrics', 'use_checkpoints',
+    'validate_spec',
     'PRETRAIN_METRICS', 'early_stop_config', 'format_pretraining', 'pretraining_summary',
     'read_val_curves', 'stage_metrics', 'choose_lr', 'held_out_options', 'lr_option',
     'read_lr_choice', 'split_file', 'checkpoint_iteration', 'format_paired',

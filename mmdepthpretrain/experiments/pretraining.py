@@ -132,7 +132,7 @@ def pretraining_summary(work_dir: str, spec: dict) -> Dict[str, dict]:
             except (OSError, ValueError):
                 pass
             curves = read_val_curves(pdir, keys)
-            final, last = _values_at(curves, _iteration(done.get('checkpoint')))
+            final, last = _values_at(curves, checkpoint_iteration(done.get('checkpoint')))
             out[f'{ds}/{name}'] = OrderedDict(
                 curves=curves, final=final, final_iteration=last,
                 seconds=done.get('seconds'), checkpoint=done.get('checkpoint'),
@@ -140,7 +140,8 @@ def pretraining_summary(work_dir: str, spec: dict) -> Dict[str, dict]:
     return out
 
 
-def _iteration(ckpt: Optional[str]) -> Optional[int]:
+def checkpoint_iteration(ckpt: Optional[str]) -> Optional[int]:
+    """The iteration in a checkpoint's name (``iter_250.pth`` -> 250), if any."""
     match = re.search(r'iter_(\d+)\.pth$', ckpt or '')
     return int(match.group(1)) if match else None
 

@@ -23,9 +23,9 @@ import time
 from typing import Callable, Dict, List, Optional
 
 from .plan import FinetuneCell, GridPlan, Stage, format_command
+from .pretraining import checkpoint_iteration
 
-__all__ = ['GridRunner', 'atomic_write_text', 'write_json', 'last_checkpoint', 'best_checkpoint',
-           'checkpoint_iteration']
+__all__ = ['GridRunner', 'atomic_write_text', 'write_json', 'last_checkpoint', 'best_checkpoint']
 
 # The folder holding this package: put on the commands' PYTHONPATH so that they import
 # the same mmdepthpretrain as the grid.
@@ -64,12 +64,6 @@ def best_checkpoint(train_dir: str) -> Optional[str]:
     ``best_<metric>_iter_<n>.pth``) in ``train_dir``, if any; the newest if several."""
     found = glob.glob(osp.join(train_dir, 'best_*iter_*.pth'))
     return max(found, key=lambda p: checkpoint_iteration(p) or 0) if found else None
-
-
-def checkpoint_iteration(ckpt: str) -> Optional[int]:
-    """The iteration in a checkpoint's name (``iter_250.pth`` -> 250), if any."""
-    match = re.search(r'iter_(\d+)\.pth$', ckpt or '')
-    return int(match.group(1)) if match else None
 
 
 def _read_json(path: str) -> dict:
