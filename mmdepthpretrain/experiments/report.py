@@ -226,7 +226,7 @@ def markdown_table(rows: List[dict], metrics: Sequence[Tuple[str, str]],
     head = (['Dataset'] if several else []) + ['Initialisation', 'Setup', 'Labels'] + \
         [title for _, title in metrics] + \
         ([f'Δ {metrics[0][1]} vs {reference} (paired, {conf:.0%} CI)'] if paired else []) + \
-        (['Pre-training (validation, final)'] if pre else []) + ['Seeds', 'Notes']
+        (['Pre-training (validation of the checkpoint used)'] if pre else []) + ['Seeds', 'Notes']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for row in rows:
         if row['seeds'] == 0 and row['failed']:

@@ -51,7 +51,7 @@ def test_quick_demo(tmp_path):
     assert 0 <= depth['final']['a1'] <= 1 and depth['seconds'] > 0
     assert results['timings']['total_seconds'] > 0 and results['timings']['pretrain']
     assert '[demo] pre-training synthetic/depth:' in out
-    assert 'Pre-training (validation, final)' in (work / 'results.md').read_text()
+    assert 'Pre-training (validation of the checkpoint used)' in (work / 'results.md').read_text()
     commands = (work / 'commands.log').read_text()
     assert commands.count('tools/train.py') == 2 + 3
     assert commands.count('tools/test.py') == 3

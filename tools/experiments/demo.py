@@ -63,8 +63,9 @@ def _print_times(results_json):
         stop = (f', stopped early at {stage["stopped_early"]}' if stage.get('stopped_early')
                 else '')
         secs = stage.get('seconds')
-        print(f'[demo] pre-training {key}: {secs if secs is not None else "?"} s; last '
-              f'validation @{stage.get("final_iteration")}: {final or "-"}{stop}')
+        print(f'[demo] pre-training {key}: {secs if secs is not None else "?"} s; '
+              f'validation of the checkpoint handed on @{stage.get("final_iteration")}: '
+              f'{final or "-"}{stop}')
     cells = (data.get('timings') or {}).get('cells') or {}
     train = [c['train'] for c in cells.values() if c.get('train')]
     test = [c['test'] for c in cells.values() if c.get('test')]
