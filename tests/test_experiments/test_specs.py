@@ -12,7 +12,7 @@ sys.path.insert(0, osp.join(REPO, 'tools', 'experiments'))
 
 SPECS = {  # spec -> (pre-training stages, init-setups, budgets, seeds)
     'demo_synthetic.yaml': (['depth', 'depth_l', 'flow'], 8, [16], 3),
-    'lr_search_synthetic.yaml': (['depth', 'depth_l', 'flow'], 8, [16], 2),
+    'lr_search_synthetic.yaml': (['depth', 'depth_l', 'flow'], 8, [16], 1),
     'ablation_supervision_synthetic.yaml': (['depth', 'depth_s', 'depth_l'], 4, [16], 3),
     'ablation_setups_synthetic.yaml': (['depth', 'flow', 'recon'], 9, [16], 3),
     'ablation_budgets_synthetic.yaml': (['depth'], 4, [16, 32, 64, 128], 3),
