@@ -231,12 +231,12 @@ class GridRunner:
         took = time.perf_counter() - start
         self.timings[stage.key] = took
         if rc == 0 and stage.kind == 'pretrain':
-            ckpt = stage.outputs.get('checkpoint')  # written by a 'make' script
-            last = (ckpt if ckpt and osp.isfile(ckpt) else None) if ckpt else \
-                last_checkpoint(stage.outputs['work_dir'])
-            # an early-stopped stage hands on its best validation's checkpoint
-            ckpt = None if last is None or ckpt else best_checkpoint(stage.outputs['work_dir'])
-            ckpt = ckpt or last
+            made = stage.outputs.get('checkpoint')  # written by a 'make' script
+            if made:
+                last = ckpt = made if osp.isfile(made) else None
+            else:  # an early-stopped stage hands on its best validation's checkpoint
+                last = last_checkpoint(stage.outputs['work_dir'])
+                ckpt = (best_checkpoint(stage.outputs['work_dir']) or last) if last else None
             if ckpt is None:
                 rc = -1
             else:
