@@ -1,7 +1,8 @@
 """The speed suite in one process: every step, end-to-end and fine-tuning measurement.
 
 Runs the measurements of :data:`SUITE` in order of priority with the benchmark scripts of
-this folder (``train_throughput.py``, ``train_end_to_end.py``, ``finetune_step.py``), each
+this folder (``train_throughput.py``, ``train_end_to_end.py``, ``finetune_step.py``,
+``vit_backbone.py`` for the ViT-L backbone in bf16 against Hugging Face's), each
 writing one JSON file into ``--out``, and prints a table at the end (also saved as
 ``table.txt`` and ``suite.json``). A measurement that does not fit in the time left before
 ``--deadline`` (seconds since the epoch; ``gpu_suite.sh`` sets it 9 minutes after its
@@ -41,6 +42,7 @@ SUITE = [
     ('finetune_ours', 'finetune', ['--only', 'ours'], 30),
     ('finetune_mmseg-same-net', 'finetune', ['--only', 'mmseg-same-net'], 30),
     ('e2e_r18_m_bf16_cl', 'e2e', BF16_CL, 60),
+    ('vit_l_bf16', 'vit', [], 60),
     ('step_r18_m_bf16', 'step', ['--amp', 'bf16'], 15),
     ('step_r18_m_bf16_cl_compiled', 'step', BF16_CL + ['--compile'], 90),
     ('e2e_r18_m_bf16_cl_cudagraphs', 'e2e', BF16_CL + ['--cuda-graphs'], 90),
@@ -64,14 +66,19 @@ SIZES = dict(gpu=dict(step=['--device', 'cuda', '--height', '192', '--width', '6
                            '--warmup', '10', '--iters', '60', '--repeats', '3'],
                       finetune=['--device', 'cuda', '--crop', '512x1024', '--batch', '8',
                                 '--amp', 'bf16', '--warmup', '3', '--iters', '10',
-                                '--repeats', '3']),
+                                '--repeats', '3'],
+                      vit=['--device', 'cuda', '--dtype', 'bf16', '--warmup', '2', '--iters',
+                           '5', '--repeats', '3']),
              dry=dict(step=['--device', 'cpu', '--height', '32', '--width', '64', '--batch', '2',
                             '--compile-backend', 'eager'],
                       e2e=['--device', 'cpu', '--workers', '1', '--ext', 'jpg',
                            '--img-scale', '64x32', '--batch', '2', '--compile-backend', 'eager',
                            '--warmup', '1', '--iters', '1', '--repeats', '1'],
                       finetune=['--device', 'cpu', '--crop', '32x64', '--batch', '2',
-                                '--warmup', '1', '--iters', '1', '--repeats', '1']))
+                                '--warmup', '1', '--iters', '1', '--repeats', '1'],
+                      vit=['--device', 'cpu', '--arch', 'small', '--sizes', '28', '--impls',
+                           'ours', 'hf-eager', '--warmup', '0', '--iters', '1', '--repeats',
+                           '1', '--in-process']))
 
 
 def parse_args(argv=None):
@@ -91,6 +98,8 @@ def arguments(kind, extra, dry, json_path):
     args = list(SIZES[mode][kind])
     if kind == 'step':
         args += TIMING[mode]
+    if kind == 'vit':
+        return args + extra + ['--json', json_path]
     if kind == 'finetune':
         return args + [a for a in extra if not (dry and a == '--amp')] + ['--json-dir',
                                                                         osp.dirname(json_path)]
@@ -134,6 +143,8 @@ def run_one(name, kind, extra, dry, out):
         import train_throughput as script
     elif kind == 'e2e':
         import train_end_to_end as script
+    elif kind == 'vit':
+        import vit_backbone as script
     else:
         import finetune_step as script
     torch._dynamo.reset()
@@ -173,6 +184,9 @@ def table(results):
             lines.append(f'{r["name"]:42s} {r["status"]}')
             continue
         rec, notes = r['record'], []
+        if r['kind'] == 'vit':
+            lines += vit_rows(r['name'], rec)
+            continue
         ref = reference(r['name'], rec)
         if ref:
             notes.append(f'{rec["samples_per_s"] / ref:.2f}x Monodepth2 (H100, {ref:g})')
@@ -187,6 +201,24 @@ def table(results):
         lines.append(f'{r["name"]:42s} {rec["samples_per_s"]:10.1f} {rec["step_ms"]:9.1f} '
                      f'{rec["peak_gib"]:9.2f} {rec.get("warmup_s", 0):9.1f}  {"; ".join(notes)}')
     return '\n'.join(lines)
+
+
+def vit_rows(name, rec):
+    """One table row per ViT backbone entry, with ours / Hugging Face in the notes."""
+    rows = []
+    for e in rec['entries']:
+        label = f'{name} {e["size"]} {e["mode"]} {e["impl"]}'
+        if 'oom' in e:
+            rows.append(f'{label:42s} out of memory')
+            continue
+        notes = [f'{r["speed"]:.2f}x speed, '
+                 + (f'{r["memory"]:.2f}x memory' if r['memory'] else 'memory n/a')
+                 + f' of {r["vs"]}' for r in rec['ratios'] if e['impl'] == 'ours'
+                 and 'speed' in r and (r['size'], r['mode']) == (e['size'], e['mode'])]
+        ms = 1000 * rec['batch'] / e['rate']
+        rows.append(f'{label:42s} {e["rate"]:10.1f} {ms:9.1f} {e["peak"] / 1024:9.2f} '
+                    f'{"":9s}  {"; ".join(notes)}')
+    return rows
 
 
 def main(argv=None):

@@ -13,10 +13,16 @@ samples/s over ``--repeats`` blocks of ``--iters`` calls (after ``--warmup``) an
 peak memory: on CUDA ``max_memory_allocated`` during the calls; on the CPU the growth of
 the peak resident set size during the calls, measured in a fresh process per entry.
 ``ratio`` is ours / Hugging Face (speed: > 1 is faster; memory: < 1 is smaller).
+On the CPU each entry's process is watched and stopped when its resident set passes
+``--mem-limit-gb`` (default 92 % of the machine's memory), so an entry that does not fit
+(Hugging Face's eager attention keeps every ``(B, heads, N, N)`` probability map for the
+backward pass: about 2 GiB per block at 896x896, batch 2) is reported as out of memory
+instead of taking the machine down. ``--json`` writes every entry, with the settings, to a file.
 
 Examples::
 
     python benchmarks/vit_backbone.py                               # ViT-L, 518 and 896, b2
+    python benchmarks/vit_backbone.py --iters 1 --repeats 3 --json vit_l_cpu.json
     python benchmarks/vit_backbone.py --device cuda --dtype bf16
     python benchmarks/vit_backbone.py --arch small --sizes 224 --iters 2 --repeats 3
     python benchmarks/vit_backbone.py --arch small --sizes 224 --threads 1 --clock cpu  # shared
@@ -60,6 +66,16 @@ def parse_args(argv=None):
     p.add_argument('--clock', default='wall', choices=['wall', 'cpu'],
                    help='cpu: time by the process CPU time (CPU device only; with --threads 1 '
                    'it is robust to other load on a shared machine)')
+    p.add_argument('--mem-limit-gb', type=float, default=None,
+                   help='CPU: resident-memory limit per entry (default: 92%% of the memory)')
+    p.add_argument('--json', default=None, help='write the entries and settings to this file')
+    p.add_argument('--grad-checkpoint', action='store_true',
+                   help='gradient checkpointing per block in both (ours: with_cp=True; '
+                   'Hugging Face: gradient_checkpointing_enable), for sizes whose activations '
+                   'do not fit')
+    p.add_argument('--in-process', action='store_true',
+                   help='CPU: run every entry in this process (quicker; the peak memory of '
+                   'an entry then includes what earlier entries left allocated)')
     p.add_argument('--worker', default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -88,12 +104,17 @@ def ours_from(hf_model, arch: str):
     return model
 
 
-def build(impl: str, arch: str, device: str):
+def build(impl: str, arch: str, device: str, grad_checkpoint: bool = False):
     """A freshly initialised model (speed and memory do not depend on the values)."""
     if impl == 'ours':
         from mmdepthpretrain.models import PlainViT
-        return PlainViT(arch=ARCHS[arch][0], out_indices=ARCHS[arch][4]).to(device)
-    return hf_backbone(arch, impl.split('-')[1]).to(device)
+        return PlainViT(arch=ARCHS[arch][0], out_indices=ARCHS[arch][4],
+                        with_cp=grad_checkpoint).to(device)
+    model = hf_backbone(arch, impl.split('-')[1]).to(device)
+    if grad_checkpoint:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=dict(
+            use_reentrant=False))
+    return model
 
 
 def run_once(model, impl: str, x: torch.Tensor, mode: str, dtype: str):
@@ -129,7 +150,7 @@ def cpu_memory_probe():
 
 
 def measure(model, impl, args, size, mode):
-    """(samples/s, peak MB) of one entry, in this process."""
+    """(median samples/s, peak MB, samples/s of each timed block) of one entry, here."""
     device = torch.device(args.device)
     x = torch.randn(args.batch, 3, size, size, device=device)
     model.train(mode != 'fwd')
@@ -158,14 +179,61 @@ def measure(model, impl, args, size, mode):
         peak = (torch.cuda.max_memory_allocated() - base) / 2**20
     else:
         peak = growth()
-    return statistics.median(rates), peak
+    return statistics.median(rates), peak, rates
 
 
 def worker(args):
     impl, size, mode = args.worker.split(':')
-    model = build(impl, args.arch, args.device)
-    rate, peak = measure(model, impl, args, int(size), mode)
-    print(json.dumps(dict(rate=rate, peak=peak)))
+    print(json.dumps(entry(impl, args, int(size), mode)))
+
+
+def entry(impl: str, args, size: int, mode: str) -> dict:
+    """``dict(rate=, peak=)`` of one entry, or ``dict(oom=message)`` when it does not fit."""
+    model = None
+    try:
+        model = build(impl, args.arch, args.device, args.grad_checkpoint)
+        rate, peak, rates = measure(model, impl, args, size, mode)
+        return dict(rate=rate, peak=peak, rates=rates)
+    except (MemoryError, RuntimeError) as e:
+        # CPU: the allocator hit the address-space limit; CUDA: OutOfMemoryError
+        if not (isinstance(e, (MemoryError, torch.cuda.OutOfMemoryError))
+                or 'allocate' in str(e)):
+            raise
+        return dict(oom=(str(e).splitlines() or [type(e).__name__])[0][:200])
+    finally:
+        del model
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def machine_memory_gb() -> float:
+    with open('/proc/meminfo') as f:
+        return int(f.readline().split()[1]) / 2**20
+
+
+def run_watched(cmd, limit_gb: float) -> dict:
+    """Run a worker; stop it when its resident set passes ``limit_gb`` (polled)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    limit_kb, over = limit_gb * 2**20, False
+    while proc.poll() is None:
+        try:
+            with open(f'/proc/{proc.pid}/status') as f:
+                rss = next(int(line.split()[1]) for line in f if line.startswith('VmRSS:'))
+        except (OSError, StopIteration):  # exiting, or no procfs
+            rss = 0
+        if rss > limit_kb:
+            proc.kill()
+            over = True
+            break
+        time.sleep(0.05)
+    stdout, stderr = proc.communicate()
+    if over:
+        return dict(oom=f'resident set passed {limit_gb:.1f} GB')
+    if proc.returncode == -9:  # the kernel's OOM killer
+        return dict(oom='killed (SIGKILL)')
+    if proc.returncode:
+        raise RuntimeError(stderr[-2000:])
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def check_agreement(arch: str, device: str):
@@ -187,44 +255,101 @@ def main(argv=None):
     print(f'torch {torch.__version__}, device {args.device}, dtype {args.dtype}, arch '
           f'{args.arch} ({ARCHS[args.arch][0]}), batch {args.batch}, threads '
           f'{torch.get_num_threads()}, warmup {args.warmup}, {args.repeats}x{args.iters} calls, '
-          f'{args.clock} clock')
+          f'{args.clock} clock{", gradient checkpointing" if args.grad_checkpoint else ""}')
     print(f'max |ours - HF| on a 98x126 input: {check_agreement(args.arch, args.device):.2e}')
     results = {}
+    mem_limit = None
+    if args.device == 'cpu' and not args.in_process:
+        mem_limit = args.mem_limit_gb or 0.92 * machine_memory_gb()
+        print(f'resident-memory limit per entry: {mem_limit:.1f} GB')
     for size in args.sizes:
         for mode in args.modes:
             for impl in args.impls:
-                if args.device == 'cpu':  # fresh process: peak RSS of this entry alone
+                if args.device == 'cpu' and not args.in_process:  # fresh process: the
+                    # peak RSS of this entry alone
                     cmd = [sys.executable, osp.abspath(__file__), '--worker',
                            f'{impl}:{size}:{mode}', '--arch', args.arch, '--device', 'cpu',
                            '--dtype', args.dtype, '--batch', str(args.batch), '--warmup',
                            str(args.warmup), '--iters', str(args.iters), '--repeats',
                            str(args.repeats), '--clock', args.clock]
                     cmd += ['--threads', str(args.threads)] if args.threads else []
-                    done = subprocess.run(cmd, capture_output=True, text=True,
-                                          env=dict(os.environ))
-                    if done.returncode:
-                        raise RuntimeError(done.stderr[-2000:])
-                    res = json.loads(done.stdout.strip().splitlines()[-1])
-                    rate, peak = res['rate'], res['peak']
+                    cmd += ['--grad-checkpoint'] if args.grad_checkpoint else []
+                    res = run_watched(cmd, mem_limit)
                 else:
-                    model = build(impl, args.arch, args.device)
-                    rate, peak = measure(model, impl, args, size, mode)
-                    del model
-                results[(size, mode, impl)] = (rate, peak)
-                print(f'{size:5d} {mode:8s} {impl:9s} {rate:9.2f} samples/s  peak {peak:9.1f} MB',
-                      flush=True)
-    print('\nratio ours / HF (speed > 1: ours faster; memory < 1: ours smaller)')
+                    res = entry(impl, args, size, mode)
+                results[(size, mode, impl)] = res
+                if 'oom' in res:
+                    print(f'{size:5d} {mode:8s} {impl:9s} out of memory ({res["oom"]})',
+                          flush=True)
+                else:
+                    print(f'{size:5d} {mode:8s} {impl:9s} {res["rate"]:9.3f} samples/s  peak '
+                          f'{res["peak"]:9.1f} MB', flush=True)
+                if args.json:  # after each entry: a run cut short keeps what it measured
+                    write_json(args, results, ratio_rows(args, results), mem_limit)
+    ratios = ratio_rows(args, results, echo=True)
+    if args.json:
+        write_json(args, results, ratios, mem_limit)
+        print(f'wrote {args.json}')
+    return results
+
+
+def ratio_rows(args, results, echo=False):
+    """Ours / Hugging Face per size and mode (printed with ``echo``)."""
+    if echo:
+        print('\nratio ours / HF (speed > 1: ours faster; memory < 1: ours smaller)')
+    ratios = []
     for size in args.sizes:
         for mode in args.modes:
-            if (size, mode, 'ours') not in results:
-                continue
-            r0, m0 = results[(size, mode, 'ours')]
+            ours = results.get((size, mode, 'ours'))
             for impl in args.impls:
-                if impl == 'ours' or (size, mode, impl) not in results:
+                other = results.get((size, mode, impl))
+                if impl == 'ours' or ours is None or other is None:
                     continue
-                r, m = results[(size, mode, impl)]
-                mem = f'{m0 / m:.2f}' if m > 0 else 'n/a'
-                print(f'{size:5d} {mode:8s} vs {impl:9s} speed {r0 / r:.2f}  memory {mem}')
+                if 'oom' in ours or 'oom' in other:
+                    who = 'ours' if 'oom' in ours else impl
+                    ratios.append(dict(size=size, mode=mode, vs=impl, oom=who))
+                    if echo:
+                        print(f'{size:5d} {mode:8s} vs {impl:9s} n/a: {who} out of memory')
+                    continue
+                speed = ours['rate'] / other['rate']
+                mem = ours['peak'] / other['peak'] if other['peak'] > 0 else None
+                ratios.append(dict(size=size, mode=mode, vs=impl, speed=speed, memory=mem))
+                if echo:
+                    mem_s = f'{mem:.2f}' if mem is not None else 'n/a'
+                    print(f'{size:5d} {mode:8s} vs {impl:9s} speed {speed:.2f}  memory {mem_s}')
+    return ratios
+
+
+def write_json(args, results, ratios, mem_limit) -> None:
+    """The entries so far, with the settings and the machine (atomically replaced)."""
+    settings = {k: v for k, v in vars(args).items() if k not in ('worker', 'json')}
+    first = results.get((args.sizes[0], args.modes[0], 'ours'), {})
+    doc = dict(settings, torch=torch.__version__, threads=torch.get_num_threads(),
+               mem_limit_gb=mem_limit, date=time.strftime('%Y-%m-%d'),
+               machine=_machine(args.device), samples_per_s=first.get('rate'),
+               entries=[dict(size=k[0], mode=k[1], impl=k[2], **v) for k, v in results.items()],
+               ratios=ratios)
+    tmp = args.json + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(doc, f, indent=1)
+    os.replace(tmp, args.json)
+
+
+def _machine(device: str) -> str:
+    if device.startswith('cuda'):
+        return torch.cuda.get_device_name()
+    return f'{_cpu_name()}, {os.cpu_count()} cores, {machine_memory_gb():.0f} GB'
+
+
+def _cpu_name() -> str:
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return 'unknown'
 
 
 if __name__ == '__main__':

@@ -15,13 +15,15 @@ import finetune_step  # noqa: E402
 import gpu_suite  # noqa: E402
 import train_end_to_end  # noqa: E402
 import train_throughput  # noqa: E402
+import vit_backbone  # noqa: E402
 
 PARSERS = dict(step=train_throughput.parse_args, e2e=train_end_to_end.parse_args,
-               finetune=finetune_step.parse_args)
+               finetune=finetune_step.parse_args, vit=vit_backbone.parse_args)
 # one of each kind: an eager-compatible step path compiled (CUDA-graph variant), the end to
-# end run on a generated world, and the fine-tuning pair whose ratio the table reports
+# end run on a generated world, the fine-tuning pair whose ratio the table reports, and the
+# ViT backbone against Hugging Face's
 SUBSET = ['step_r18_m_bf16_cl_cudagraphs', 'finetune_ours', 'finetune_mmseg-same-net',
-          'e2e_r18_m_bf16_cl']  # in the suite's order
+          'e2e_r18_m_bf16_cl', 'vit_l_bf16']  # in the suite's order
 
 
 @pytest.mark.parametrize('dry', [False, True], ids=['gpu', 'dry'])
@@ -39,6 +41,9 @@ def test_every_measurement_has_valid_arguments(dry, tmp_path):
                 50 if 'r50' in name else 18)
         if kind == 'e2e' and not dry:
             assert (args.workers, args.ext) == (16, 'jpg')
+        if kind == 'vit' and not dry:  # the settings
+            assert (args.arch, args.sizes, args.batch, args.dtype) == (
+                'large', [518, 896], 2, 'bf16')
 
 
 def test_dry_run_writes_one_json_per_measurement_and_the_table(tmp_path):
@@ -59,8 +64,13 @@ def test_dry_run_writes_one_json_per_measurement_and_the_table(tmp_path):
     assert step['compile'] == {'backend': 'eager'} and step['channels_last']
     e2e = json.loads((out / 'e2e_r18_m_bf16_cl.json').read_text())
     assert e2e['loader_samples_per_s'] > 0 and e2e['bound'] in ('loader', 'step')
+    vit = json.loads((out / 'vit_l_bf16.json').read_text())
+    assert {(e['impl'], e['mode']) for e in vit['entries']} == {
+        (i, m) for i in ('ours', 'hf-eager') for m in ('fwd', 'fwd+bwd')}
+    assert all(r['speed'] > 0 for r in vit['ratios'])
     table = (out / 'table.txt').read_text()
     assert all(name in table for name in SUBSET) and 'x mmseg on the same network' in table
+    assert 'x speed' in table and 'of hf-eager' in table
     assert table in proc.stdout
 
 
