@@ -255,11 +255,13 @@ def peak_memory(device):
 
 
 def write_json(path, record):
-    """Write ``record`` (a dict of plain values) to ``path`` (folders created)."""
+    """Write ``record`` (a dict of plain values) to ``path`` (folders created, atomically)."""
     if path:
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        with open(path, 'w') as f:
+        tmp = f'{path}.tmp'
+        with open(tmp, 'w') as f:
             json.dump(record, f, indent=1)
+        os.replace(tmp, path)
 
 
 def cudagraph_skips():

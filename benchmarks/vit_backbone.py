@@ -29,7 +29,6 @@ Examples::
 """
 import argparse
 import json
-import os
 import os.path as osp
 import resource
 import statistics
@@ -67,7 +66,7 @@ def parse_args(argv=None):
                    help='cpu: time by the process CPU time (CPU device only; with --threads 1 '
                    'it is robust to other load on a shared machine)')
     p.add_argument('--mem-limit-gb', type=float, default=None,
-                   help='CPU: resident-memory limit per entry (default: 92%% of the memory)')
+                   help='CPU: resident-memory limit per entry in GiB (default: 92%% of the memory)')
     p.add_argument('--json', default=None, help='write the entries and settings to this file')
     p.add_argument('--grad-checkpoint', action='store_true',
                    help='gradient checkpointing per block in both (ours: with_cp=True; '
@@ -188,14 +187,14 @@ def worker(args):
 
 
 def entry(impl: str, args, size: int, mode: str) -> dict:
-    """``dict(rate=, peak=)`` of one entry, or ``dict(oom=message)`` when it does not fit."""
+    """``dict(rate=, peak=, rates=)`` of one entry, or ``dict(oom=message)`` if it does not fit."""
     model = None
     try:
         model = build(impl, args.arch, args.device, args.grad_checkpoint)
         rate, peak, rates = measure(model, impl, args, size, mode)
         return dict(rate=rate, peak=peak, rates=rates)
     except (MemoryError, RuntimeError) as e:
-        # CPU: the allocator hit the address-space limit; CUDA: OutOfMemoryError
+        # CPU: the allocator could not get the memory; CUDA: OutOfMemoryError
         if not (isinstance(e, (MemoryError, torch.cuda.OutOfMemoryError))
                 or 'allocate' in str(e)):
             raise
@@ -206,7 +205,8 @@ def entry(impl: str, args, size: int, mode: str) -> dict:
             torch.cuda.empty_cache()
 
 
-def machine_memory_gb() -> float:
+def machine_memory_gib() -> float:
+    """MemTotal of /proc/meminfo in GiB."""
     with open('/proc/meminfo') as f:
         return int(f.readline().split()[1]) / 2**20
 
@@ -228,7 +228,7 @@ def run_watched(cmd, limit_gb: float) -> dict:
         time.sleep(0.05)
     stdout, stderr = proc.communicate()
     if over:
-        return dict(oom=f'resident set passed {limit_gb:.1f} GB')
+        return dict(oom=f'resident set passed {limit_gb:.1f} GiB')
     if proc.returncode == -9:  # the kernel's OOM killer
         return dict(oom='killed (SIGKILL)')
     if proc.returncode:
@@ -260,8 +260,8 @@ def main(argv=None):
     results = {}
     mem_limit = None
     if args.device == 'cpu' and not args.in_process:
-        mem_limit = args.mem_limit_gb or 0.92 * machine_memory_gb()
-        print(f'resident-memory limit per entry: {mem_limit:.1f} GB')
+        mem_limit = args.mem_limit_gb or 0.92 * machine_memory_gib()
+        print(f'resident-memory limit per entry: {mem_limit:.1f} GiB')
     for size in args.sizes:
         for mode in args.modes:
             for impl in args.impls:
@@ -285,10 +285,10 @@ def main(argv=None):
                     print(f'{size:5d} {mode:8s} {impl:9s} {res["rate"]:9.3f} samples/s  peak '
                           f'{res["peak"]:9.1f} MB', flush=True)
                 if args.json:  # after each entry: a run cut short keeps what it measured
-                    write_json(args, results, ratio_rows(args, results), mem_limit)
+                    save_json(args, results, ratio_rows(args, results), mem_limit)
     ratios = ratio_rows(args, results, echo=True)
     if args.json:
-        write_json(args, results, ratios, mem_limit)
+        save_json(args, results, ratios, mem_limit)
         print(f'wrote {args.json}')
     return results
 
@@ -320,37 +320,18 @@ def ratio_rows(args, results, echo=False):
     return ratios
 
 
-def write_json(args, results, ratios, mem_limit) -> None:
-    """The entries so far, with the settings and the machine (atomically replaced)."""
+def save_json(args, results, ratios, mem_limit) -> None:
+    """The entries so far, with the settings and the machine, to ``args.json``."""
+    from train_throughput import machine, write_json
+
     settings = {k: v for k, v in vars(args).items() if k not in ('worker', 'json')}
     first = results.get((args.sizes[0], args.modes[0], 'ours'), {})
-    doc = dict(settings, torch=torch.__version__, threads=torch.get_num_threads(),
-               mem_limit_gb=mem_limit, date=time.strftime('%Y-%m-%d'),
-               machine=_machine(args.device), samples_per_s=first.get('rate'),
-               entries=[dict(size=k[0], mode=k[1], impl=k[2], **v) for k, v in results.items()],
-               ratios=ratios)
-    tmp = args.json + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(doc, f, indent=1)
-    os.replace(tmp, args.json)
-
-
-def _machine(device: str) -> str:
-    if device.startswith('cuda'):
-        return torch.cuda.get_device_name()
-    return f'{_cpu_name()}, {os.cpu_count()} cores, {machine_memory_gb():.0f} GB'
-
-
-def _cpu_name() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return 'unknown'
-
+    write_json(args.json, dict(
+        settings, torch=torch.__version__, threads=torch.get_num_threads(),
+        mem_limit_gib=mem_limit, date=time.strftime('%Y-%m-%d'), machine=machine(args.device),
+        memory_gib=machine_memory_gib(), samples_per_s=first.get('rate'),
+        entries=[dict(size=k[0], mode=k[1], impl=k[2], **v) for k, v in results.items()],
+        ratios=ratios))
 
 if __name__ == '__main__':
     main()
