@@ -47,3 +47,11 @@ def checkpoint_schemes():
     yield
     CheckpointLoader._schemes.clear()
     CheckpointLoader._schemes.update(saved)
+
+
+# The suite reads every config, most with mmseg:: or mmdet:: bases: mmengine's lookup of
+# those reads the package's whole model index each time (tests/test_compat_config_lookup.py
+# holds the cache to mmengine's results).
+from mmdepthpretrain.compat import enable_config_lookup_cache  # noqa: E402
+
+enable_config_lookup_cache()

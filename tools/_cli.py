@@ -82,6 +82,8 @@ def load_config(path: str, cfg_options: dict | None = None):
     if not osp.isfile(path):
         raise CLIError(f'config file not found: {path}')
     import_plugin()
+    from mmdepthpretrain.compat import enable_config_lookup_cache
+    enable_config_lookup_cache()
     try:
         cfg = Config.fromfile(path)
     except Exception as exc:  # noqa: BLE001 - parse errors of user files

@@ -33,9 +33,13 @@ pickling rule or global state of mmengine, torch or :mod:`copyreg`. The adaptati
    adaptation applied when the package is imported, because without it the import itself
    fails where transformers and pycocotools are installed; it only turns off mmpretrain's
    multimodal models, and only when the installed transformers cannot serve them.
+8. **Configs of other packages found once** (:mod:`.config_lookup`): mmengine re-reads
+   mmseg's or mmdet's whole model index (about 80 YAML files) for every ``mmseg::`` base;
+   :func:`enable_config_lookup_cache` keeps that table per process, with the same results.
 
-Our ``tools/train.py`` and ``tools/test.py`` apply all of them (:func:`build_runner`); the
-converters load with :func:`safe_load`. With the host tools (mmseg's, mmdet's or
+Our ``tools/train.py`` and ``tools/test.py`` apply all of them (:func:`build_runner`, and
+8 before the config is read); the grid planner applies 8; the converters load with
+:func:`safe_load`. With the host tools (mmseg's, mmdet's or
 mmpretrain's ``tools/train.py``, mmdet's ``tools/test.py``), add one line to the config,
 next to its ``custom_imports = dict(imports=['mmdepthpretrain'], ...)``::
 
@@ -47,6 +51,11 @@ loader, and ``tools/dist_test.sh`` of this project tests distributed on CPU.
 """
 from .checkpoint_check import CheckpointError, CorruptCheckpointError, verify_checkpoint
 from .compiler import compile_options, compile_step, compiler_problem, resolve_compile
+from .config_lookup import (
+    config_lookup_cache_enabled,
+    disable_config_lookup_cache,
+    enable_config_lookup_cache,
+)
 from .distributed import CPUDistributedDataParallel, setup_cpu_distributed, teardown_distributed
 from .finite_loss import FiniteLossHook
 from .loading import (
@@ -114,4 +123,7 @@ __all__ = [
     'setup_cpu_distributed',
     'teardown_distributed',
     'keep_mmpretrain_importable',
+    'enable_config_lookup_cache',
+    'disable_config_lookup_cache',
+    'config_lookup_cache_enabled',
 ]

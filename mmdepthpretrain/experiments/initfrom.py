@@ -14,6 +14,8 @@ def read_config(config_file: str, why: str):
     """A config read with mmengine (bases resolved), or a GridSpecError naming it."""
     from mmengine.config import Config
 
+    from ..compat import enable_config_lookup_cache
+    enable_config_lookup_cache()  # a grid reads many configs with the same mmseg:: bases
     try:
         return Config.fromfile(config_file, import_custom_modules=False)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's config

@@ -202,7 +202,8 @@ class PlainViT(BaseModule):
             self.rope = RopePositionEmbedding(dim // cfg['num_heads'], cfg['rope_base'])
         self.register_tokens = (nn.Parameter(torch.zeros(1, self.num_register_tokens, dim))
                                 if self.num_register_tokens else None)
-        dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
+        # plain numbers, also when the model is built under torch.device('meta')
+        dpr = torch.linspace(0, drop_path_rate, self.num_layers, device='cpu').tolist()
         self.blocks = nn.ModuleList([
             ViTBlock(dim, cfg['num_heads'], cfg['ffn_channels'], cfg['ffn_type'],
                      cfg['layer_scale'], cfg['norm_eps'], k_bias=cfg['k_bias'], drop_path=p)
