@@ -1,5 +1,8 @@
 """Session fixtures: tiny synthetic worlds generated once per test session; a guard for
-mmengine's checkpoint loader table."""
+mmengine's checkpoint loader table around every test; parallel workers' threads and the
+order of heavy tests."""
+
+import os
 
 import pytest
 
@@ -38,15 +41,25 @@ def synthetic_nyu(tmp_path_factory):
     return _world(tmp_path_factory, 'synthetic_nyu', NYU_FIXTURE)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def checkpoint_schemes():
-    """Restore mmengine's ``CheckpointLoader`` scheme table after a test that changes it
-    (``enable_safe_loading``, or building a runner in-process)."""
+    """Restore mmengine's ``CheckpointLoader`` scheme table and the pickling dispatch table
+    after every test: a test that changes them (``enable_safe_loading``, or building a
+    runner in-process) leaves the next one, in whichever order a worker runs them, the
+    state that importing the package left (tests/test_compat.py checks that state)."""
+    import copyreg
+
     from mmengine.runner import CheckpointLoader
-    saved = dict(CheckpointLoader._schemes)
+    saved, dispatch = dict(CheckpointLoader._schemes), dict(copyreg.dispatch_table)
     yield
     CheckpointLoader._schemes.clear()
     CheckpointLoader._schemes.update(saved)
+    for cls, reducer in list(copyreg.dispatch_table.items()):  # ours only: a module
+        if getattr(reducer, '__module__', '').startswith('mmdepthpretrain'):  # imported
+            if cls in dispatch:                                      # meanwhile keeps its
+                copyreg.dispatch_table[cls] = dispatch[cls]          # own reducers
+            else:
+                del copyreg.dispatch_table[cls]
 
 
 # The suite reads every config, most with mmseg:: or mmdet:: bases: mmengine's lookup of
@@ -55,3 +68,25 @@ def checkpoint_schemes():
 from mmdepthpretrain.compat import enable_config_lookup_cache  # noqa: E402
 
 enable_config_lookup_cache()
+
+
+# Parallel runs (`make test` runs pytest-xdist workers, one per core): each worker takes an
+# equal share of the cores for torch's intra-op threads, instead of every worker starting
+# one thread per core.
+_WORKERS = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+if _WORKERS > 1:
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // _WORKERS))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'heavy: an end-to-end test of minutes (subprocess tools, trained '
+        'fixtures); scheduled before the rest so that parallel workers finish together')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Heavy tests first, each file's tests kept together and in their order: with
+    work-stealing workers, a long test started last would leave the other workers idle."""
+    items.sort(key=lambda item: item.get_closest_marker('heavy') is None)

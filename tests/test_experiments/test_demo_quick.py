@@ -1,12 +1,16 @@
 """The quick demo end to end (what `make demo QUICK=1` runs): world, depth and flow
 pre-training, conversion, fine-tuning, test, table and figures, then a resumed re-run.
 
-About 2 minutes on a quiet 2-core CPU (much longer when other jobs share the cores)."""
+About 5 minutes on a quiet 2-core CPU (8 while the other test worker shares the cores)."""
 import csv
 import json
 import os.path as osp
 
+import pytest
+
 from .subprocess_group import run_tool
+
+pytestmark = pytest.mark.heavy
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -9,7 +9,11 @@ import json
 import math
 import os.path as osp
 
+import pytest
+
 from .subprocess_group import run_tool
+
+pytestmark = pytest.mark.heavy
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SPEC = osp.join(REPO, 'configs', 'experiments', 'synthetic_det.yaml')

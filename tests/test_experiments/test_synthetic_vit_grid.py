@@ -11,9 +11,12 @@ import csv
 import json
 import os.path as osp
 
+import pytest
 import torch
 
 from .subprocess_group import run_tool
+
+pytestmark = pytest.mark.heavy
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SPEC = 'configs/experiments/synthetic_vit.yaml'

@@ -21,6 +21,8 @@ from mmdepthpretrain.compat import compile_step
 
 from .utils import make_batch, tiny_model_cfg
 
+pytestmark = pytest.mark.heavy
+
 CASES = [('M', (0, -1, 1)), ('S', (0, 's')), ('MS', (0, -1, 1, 's')), ('L', (0,))]
 IDS = [c[0] for c in CASES]
 

@@ -10,6 +10,8 @@ import sys
 import pytest
 import torch
 
+pytestmark = pytest.mark.heavy
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEPTH_CFG = osp.join(REPO, 'configs/synthetic/monodepth2-m_r18_1xb4-400_synthetic-320x96.py')
 SEG_CFG = osp.join(REPO, 'tests', 'data', 'tiny_seg.py')

@@ -15,8 +15,9 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'tests', 'data', 'tiny_seg.py')
 HOST_TOOLS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools')
 
-pytestmark = pytest.mark.skipif(not osp.isfile(osp.join(HOST_TOOLS, 'train.py')),
-                                reason="mmseg's tools are not installed with the package")
+pytestmark = [pytest.mark.heavy,
+              pytest.mark.skipif(not osp.isfile(osp.join(HOST_TOOLS, 'train.py')),
+                                 reason="mmseg's tools are not installed with the package")]
 
 
 def _env():

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.heavy
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEPTH_CFG = 'configs/synthetic/monodepth2-m_r18_1xb4-400_synthetic-320x96.py'
 SEG_CFG = 'configs/synthetic/depthseg_r18-{}_1xb4-300_synthetic-320x96.py'

@@ -12,7 +12,10 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
+
+pytestmark = pytest.mark.heavy
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SEG_CFG = osp.join(REPO, 'tests', 'data', 'tiny_seg.py')
