@@ -54,10 +54,11 @@ def checkpoint_schemes():
     yield
     CheckpointLoader._schemes.clear()
     CheckpointLoader._schemes.update(saved)
-    for cls, reducer in list(copyreg.dispatch_table.items()):  # ours only: a module
-        if getattr(reducer, '__module__', '').startswith('mmdepthpretrain'):  # imported
-            if cls in dispatch:                                      # meanwhile keeps its
-                copyreg.dispatch_table[cls] = dispatch[cls]          # own reducers
+    # Only our reducers are undone: a module imported during the test keeps its own.
+    for cls, reducer in list(copyreg.dispatch_table.items()):
+        if getattr(reducer, '__module__', '').startswith('mmdepthpretrain'):
+            if cls in dispatch:
+                copyreg.dispatch_table[cls] = dispatch[cls]
             else:
                 del copyreg.dispatch_table[cls]
 
