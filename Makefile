@@ -4,7 +4,7 @@
 #   make test      run the test suite (installs first if needed), one pytest-xdist worker
 #                  per core (TEST_WORKERS=N to choose, TEST_WORKERS=0 for one process)
 #   make lint      ruff over the package, tools, configs and tests
-#   make demo      the paper's comparison on the synthetic world (about 71 min on 2 cores;
+#   make demo      the paper's comparison on the synthetic world (about 61 min on 2 cores;
 #                  QUICK=1 for a ~5-minute smoke run)
 #
 # The mmcv wheel is cached outside the repository, keyed by the mmcv, torch and Python

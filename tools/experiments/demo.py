@@ -8,7 +8,7 @@ a status line; mmengine's iteration lines (with ETA) stream below it, and every 
 full output is in the log named in its status line. Running it again skips what finished.
 
 Examples:
-    python tools/experiments/demo.py                      # ~71 min on 2 CPU cores
+    python tools/experiments/demo.py                      # ~61 min on 2 CPU cores
     python tools/experiments/demo.py --quick              # ~3-4 min smoke run
     python tools/experiments/demo.py --work-dir work_dirs/demo --data-root data/synthetic
 """
