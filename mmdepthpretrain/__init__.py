@@ -38,6 +38,11 @@ def _check_mmcv_ops() -> None:
             f'compiled ops (mmcv._ext: {exc}), as `pip install .` alone builds it; run '
             '`make install`, which builds mmcv with ops against the installed torch'
         ) from None
+    try:  # mmdet's datasets import it, and mmdet's registry imports them on any lookup
+        importlib.import_module('pycocotools')
+    except ImportError:
+        raise BrokenInstallError('mmdepthpretrain: pycocotools is not installed (mmdet needs '
+                                 'it); run `make install` or `pip install pycocotools`') from None
 
 
 _check_mmcv_ops()

@@ -166,9 +166,11 @@ def test_non_finite_loss_of_the_depth_model(synthetic_kitti, tmp_path):
 _HIDE_OPS = r'''
 import importlib.abc, runpy, sys
 
+HIDDEN = sys.argv.pop(1)  # mmcv._ext: what mmcv built by `pip install .` alone lacks
+
 class HideOps(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name == 'mmcv._ext':  # what mmcv built by `pip install .` alone lacks
+        if name == HIDDEN:
             raise ModuleNotFoundError(f'No module named {name!r}', name=name)
 
 sys.meta_path.insert(0, HideOps())
@@ -181,15 +183,24 @@ else:
 
 
 def test_broken_install_is_named():
-    proc = _run(['-c', _HIDE_OPS, 'import'])
+    proc = _run(['-c', _HIDE_OPS, 'mmcv._ext', 'import'])
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith('mmdepthpretrain.BrokenInstallError: mmdepthpretrain: mmcv ')
     assert "lacks its compiled ops (mmcv._ext: No module named 'mmcv._ext')" in last
     assert 'run `make install`' in last
-    err = _one_line(_run(['-c', _HIDE_OPS, 'tools/train.py', SEG_CFG]),
+    err = _one_line(_run(['-c', _HIDE_OPS, 'mmcv._ext', 'tools/train.py', SEG_CFG]),
                     'lacks its compiled ops', 'run `make install`')
     assert err.startswith('train.py: error: mmdepthpretrain: mmcv ')
+
+
+def test_missing_pycocotools_is_named():
+    """Without it mmdet's registry fails deep inside an unrelated lookup."""
+    proc = _run(['-c', _HIDE_OPS, 'pycocotools', 'import'])
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        'mmdepthpretrain.BrokenInstallError: mmdepthpretrain: pycocotools is not installed '
+        '(mmdet needs it); run `make install` or `pip install pycocotools`')
 
 
 def test_mmcv_loader_image_fixture_is_readable(tiny_seg_root):
