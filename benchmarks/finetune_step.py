@@ -10,11 +10,12 @@ as ``train_throughput.py`` does (median samples/s over ``--repeats`` blocks of
 * ``ours``: ``--ours`` (default: ``configs/kitti/deeplabv3_r50_depthinit.py``, our
   DeepLabV3-R50-D8 whose plain ResNet-50 stem takes a depth encoder);
 * ``mmseg-same-net``: ``--mmseg`` (default: mmseg's own DeepLabV3-R50-D8 Cityscapes
-  config) with the backbone type and class count of ours (``ResNet`` instead of
-  ``ResNetV1c``), i.e. the same network through mmseg alone: the ratio ours / this is
-  what the plugin adds;
+  config) with the backbone type, class count, optimizer and loss settings of ours
+  (``ResNet`` instead of ``ResNetV1c``; Adam), i.e. the same network and recipe through
+  mmseg alone: the ratio ours / this is what the plugin adds;
 * ``mmseg``: ``--mmseg`` as published (``ResNetV1c``, deep stem), for reference.
 
+The measurements asked for are timed interleaved, block by block (see :func:`measure`).
 ``--amp`` uses mmengine's ``AmpOptimWrapper`` (bf16 or fp16) for every config on a GPU,
 our ``AutocastOptimWrapper`` on the CPU. ``--json-dir`` writes one JSON per measurement.
 
@@ -31,7 +32,7 @@ import sys
 import time
 
 import torch
-from train_throughput import machine, peak_memory_gib, sync, time_steps, write_json
+from train_throughput import machine, peak_memory_gib, sync, write_json
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 OURS = osp.join(REPO, 'configs', 'kitti', 'deeplabv3_r50_depthinit.py')
@@ -52,6 +53,7 @@ def parse_args(argv=None):
     p.add_argument('--only', nargs='+', choices=['ours', 'mmseg-same-net', 'mmseg'],
                    default=['mmseg-same-net', 'ours', 'mmseg'])
     p.add_argument('--json-dir', default=None, help='one JSON file per measurement here')
+    p.add_argument('--json', default=None, help='all measurements in one JSON file')
     return p.parse_args(argv)
 
 
@@ -70,11 +72,17 @@ def load(args, name):
 
     cfg = Config.fromfile(config_path(args.ours if name == 'ours' else args.mmseg))
     if name == 'mmseg-same-net':
-        ours = Config.fromfile(config_path(args.ours)).model
+        ours_cfg = Config.fromfile(config_path(args.ours))
+        ours = ours_cfg.model
         cfg.model.backbone.type = ours.backbone.type
         cfg.model.backbone.style = ours.backbone.get('style', 'pytorch')
         cfg.model.decode_head.num_classes = ours.decode_head.num_classes
         cfg.model.auxiliary_head.num_classes = ours.auxiliary_head.num_classes
+        # the same recipe too (optimizer, loss settings), with mmseg's own components: the
+        # optimizer step of Adam costs more than SGD's, which is the recipe, not the plugin
+        cfg.optim_wrapper.optimizer = ours_cfg.optim_wrapper.optimizer
+        for head in ('decode_head', 'auxiliary_head'):
+            cfg.model[head].loss_decode = ours[head].loss_decode
     cfg.model.pretrained = None  # random weights (nothing is initialised or downloaded)
     cfg.model.data_preprocessor.size = tuple(int(v) for v in args.crop.lower().split('x'))
     cfg.model.data_preprocessor.size_divisor = None  # the same padding (none) for every config
@@ -104,7 +112,8 @@ def make_batch(args, num_classes, seed=0):
     return dict(inputs=inputs, data_samples=samples)
 
 
-def measure(args, name):
+def build(args, name):
+    """Model, optimizer wrapper, batch and config of measurement ``name``."""
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS
@@ -117,21 +126,58 @@ def measure(args, name):
     model = MODELS.build(copy.deepcopy(cfg.model)).to(args.device).train()
     optim_wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
     batch = make_batch(args, cfg.model.decode_head.num_classes)
-    sync(args.device)
-    if str(args.device).startswith('cuda'):
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-    rates, log = time_steps(lambda: model.train_step(batch, optim_wrapper), args)
-    gib, kind = peak_memory_gib(args.device)
-    med = statistics.median(rates)
-    record = dict(kind='finetune_step', name=name, config=args.ours if name == 'ours' else
-                  args.mmseg, backbone=cfg.model.backbone.type, crop=args.crop,
-                  batch=args.batch, amp=args.amp, device=str(args.device),
-                  machine=machine(args.device), samples_per_s=med, blocks=rates,
-                  iters=args.iters, step_ms=1000 * args.batch / med, warmup_s=args.warmup_s,
-                  peak_gib=gib, peak_kind=kind, last_loss=float(log['loss'].detach()),
-                  date=time.strftime('%Y-%m-%d'))
-    return record
+    return model, optim_wrapper, batch, cfg
+
+
+def measure(args, names):
+    """Time the training steps of ``names``, interleaved.
+
+    Each is warmed up, then the ``--repeats`` blocks of ``--iters`` steps alternate between
+    them in the order A B, B A, A B, ... so that a machine getting faster or slower during
+    the run (clocks, caches, other jobs) favours none: timed one after the other, the one
+    run first was up to 20% slower on a CPU, whichever it was.
+
+    Returns:
+        dict: name -> record (median samples/s over its blocks; on a GPU the peak memory
+        of its blocks, all the compared models' weights and optimizer states resident).
+    """
+    setups = {name: build(args, name) for name in names}
+    steps = {name: (lambda m=m, o=o, b=b: m.train_step(b, o))
+             for name, (m, o, b, _) in setups.items()}
+    warmup_s, rates, peaks, logs = {}, {n: [] for n in names}, {n: 0.0 for n in names}, {}
+    for name in names:
+        start = time.perf_counter()
+        for _ in range(args.warmup):
+            logs[name] = steps[name]()
+        sync(args.device)
+        warmup_s[name] = time.perf_counter() - start
+    cuda = str(args.device).startswith('cuda')
+    for r in range(args.repeats):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            if cuda:
+                torch.cuda.reset_peak_memory_stats()
+            sync(args.device)
+            start = time.perf_counter()
+            for _ in range(args.iters):
+                logs[name] = steps[name]()
+            sync(args.device)
+            rates[name].append(args.batch * args.iters / (time.perf_counter() - start))
+            peaks[name] = max(peaks[name], peak_memory_gib(args.device)[0])
+    kind = peak_memory_gib(args.device)[1] + (
+        ', all compared models resident' if cuda and len(names) > 1 else '')
+    records = {}
+    for name in names:
+        cfg = setups[name][3]
+        med = statistics.median(rates[name])
+        records[name] = dict(
+            kind='finetune_step', name=name, config=args.ours if name == 'ours' else
+            args.mmseg, backbone=cfg.model.backbone.type, crop=args.crop, batch=args.batch,
+            amp=args.amp, device=str(args.device), machine=machine(args.device),
+            samples_per_s=med, blocks=rates[name], iters=args.iters,
+            step_ms=1000 * args.batch / med, warmup_s=warmup_s[name], peak_gib=peaks[name],
+            peak_kind=kind, last_loss=float(logs[name]['loss'].detach()),
+            interleaved_with=[n for n in names if n != name], date=time.strftime('%Y-%m-%d'))
+    return records
 
 
 def main(argv=None):
@@ -140,17 +186,21 @@ def main(argv=None):
         torch.backends.cudnn.benchmark = True
     print('command: python ' + ' '.join([sys.argv[0]] + list(argv or sys.argv[1:])))
     print(machine(args.device))
-    records = {}
-    for name in args.only:
-        records[name] = rec = measure(args, name)
+    records = measure(args, list(dict.fromkeys(args.only)))
+    for name, rec in records.items():
         if args.json_dir:
             write_json(osp.join(args.json_dir, f'finetune_{name}.json'), rec)
         print(f'{name:15s} {rec["backbone"]:10s} {rec["samples_per_s"]:8.2f} samples/s '
               f'{rec["step_ms"]:8.1f} ms/step  peak {rec["peak_gib"]:.2f} GiB '
               f'({rec["peak_kind"]})')
+    ratio = None
     if 'ours' in records and 'mmseg-same-net' in records:
         ratio = records['ours']['samples_per_s'] / records['mmseg-same-net']['samples_per_s']
         print(f'ours / mmseg on the same network: {ratio:.3f}x samples/s')
+    if args.json:  # all of them in one record, the first one's figures at the top
+        first = records[next(iter(records))]
+        write_json(args.json, dict(first, entries=list(records.values()),
+                                   ours_over_mmseg_same_net=ratio))
     return records
 
 

@@ -24,8 +24,21 @@ if [ "$dry" = 0 ]; then
     echo "gpu_suite: $wheels/install_on_device.sh not found (bash ../shared/device/fetch_wheels.sh $wheels)"
     exit 1
   fi
-  # builds mmcv (about 5 minutes) unless a wheel is in $wheels; copies a new wheel to $OUT
-  . "$wheels/install_on_device.sh" "$wheels" || { echo "gpu_suite: stack install failed"; exit 1; }
+  # builds mmcv (about 5 minutes) unless a wheel is in $wheels (benchmarks/device_stack.sh
+  # builds one beforehand); copies a new wheel to $OUT
+  if ! . "$wheels/install_on_device.sh" "$wheels"; then
+    site=${DEVICE_SITE:-/tmp/site}
+    prebuilt=$(ls "$wheels"/mmcv-2.1.0-*.whl 2>/dev/null | head -n1)
+    if [ -z "$prebuilt" ] || PYTHONPATH=$site python3 -c "import mmcv._ext" 2>/dev/null; then
+      echo "gpu_suite: stack install failed"; exit 1
+    fi
+    echo "gpu_suite: the mmcv wheel $prebuilt does not load here:"
+    PYTHONPATH=$site python3 -c "import mmcv._ext" 2>&1 | tail -n1
+    echo "gpu_suite: building mmcv from the sdist instead"
+    aside=$(mktemp -d)
+    mv "$wheels"/mmcv-2.1.0-*.whl "$aside"/ && rm -rf "$site"/mmcv "$site"/mmcv-*.dist-info
+    . "$wheels/install_on_device.sh" "$wheels" || { echo "gpu_suite: stack install failed"; exit 1; }
+  fi
   echo "[suite] stack installed in $(( $(date +%s) - start )) s"
   py=${PYTHON:-python3}
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || true
@@ -33,6 +46,11 @@ else
   py=${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3 )}
 fi
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+if [ "$dry" = 0 ] && ! err=$("$py" -c "import mmdepthpretrain" 2>&1); then
+  echo "gpu_suite: import mmdepthpretrain failed: $(echo "$err" | tail -n1)"
+  echo "gpu_suite: (benchmarks/device_stack.sh puts what the stack needs into $wheels)"
+  exit 1
+fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$( [ "$dry" = 1 ] && echo 2 || echo 8 )}
 out_args=()
 [ -n "${OUT:-}" ] && out_args=(--out "$OUT")
