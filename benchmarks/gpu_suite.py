@@ -193,6 +193,8 @@ def table(results):
         if r['kind'] == 'e2e':
             notes.append(f'loader only {rec["loader_samples_per_s"]:.1f}, step only '
                          f'{rec["step_samples_per_s"]:.1f} ({rec["bound"]}-bound)')
+        if rec.get('compile_status', '').startswith('eager:'):
+            notes.append(f'NOT COMPILED ({rec["compile_status"]})')
         if rec.get('cudagraph_skips'):
             notes.append(f'{rec["cudagraph_skips"]} graph(s) without CUDA graph')
         lines.append(f'{r["name"]:42s} {rec["samples_per_s"]:10.1f} {rec["step_ms"]:9.1f} '

@@ -137,16 +137,27 @@ def build_step(model, optim_wrapper, args):
     Returns:
         callable: ``step(batch) -> log_vars``.
     """
-    options = compile_options(args)
-    train_step = model.train_step
+    options = args.compile_requested = compile_options(args)
+    train_step = args.compiled_step = model.train_step
     if options is not None:
         from mmdepthpretrain.compat import compile_step, resolve_compile
 
         options = resolve_compile(options, device=str(args.device).split(':')[0])
         if options is not None:
-            train_step = compile_step(model.train_step, options)
+            train_step = args.compiled_step = compile_step(model.train_step, options)
     args.compiled_with = options
     return lambda batch: train_step(batch, optim_wrapper)
+
+
+def compile_status(args):
+    """How the step ran: 'eager', 'compiled', 'eager: compile unavailable' (the runner's
+    probe failed, so it never compiled) or 'eager: compile failed' (it fell back later)."""
+    if getattr(args, 'compile_requested', None) is None:
+        return 'eager'
+    if args.compiled_with is None:
+        return 'eager: compile unavailable'
+    return 'compiled' if getattr(args.compiled_step, 'compiled', True) else \
+        'eager: compile failed'
 
 
 def make_batch(args, frame_ids):
@@ -278,7 +289,8 @@ def step_record(args, rates, log, **extra):
     return dict(
         depth=args.depth, supervision=args.supervision, batch=args.batch,
         amp=args.amp, channels_last=args.channels_last,
-        compile=args.compiled_with, device=str(args.device), machine=machine(args.device),
+        compile=args.compiled_with, compile_requested=getattr(args, 'compile_requested', None),
+        compile_status=compile_status(args), device=str(args.device), machine=machine(args.device),
         samples_per_s=med, blocks=rates, iters=args.iters, step_ms=1000 * args.batch / med,
         warmup_s=args.warmup_s, peak_gib=gib, peak_kind=kind,
         cudagraph_skips=cudagraph_skips(), last_loss=float(log['loss'].detach()),
@@ -307,7 +319,7 @@ def main(argv=None):
     print(
         f'R{args.depth} {args.width}x{args.height} batch {args.batch} '
         f'supervision {args.supervision} amp {args.amp} channels_last {args.channels_last} '
-        f'compile {args.compiled_with} on {args.device}'
+        f'compile {args.compiled_with} on {args.device} ({compile_status(args)})'
     )
     print(
         f'samples/s: median {record["samples_per_s"]:.2f} '

@@ -186,3 +186,43 @@ def test_device_stack_names_a_missing_python(tmp_path):
     proc = subprocess.run(['bash', 'benchmarks/device_stack.sh', '--chek'], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stdout.strip()) == (2, 'device_stack: unknown option --chek')
+
+
+def _fails_on_large_graphs(gm, example_inputs):
+    """A backend that compiles the runner's tiny probe but not the depth model's graphs."""
+    if len(gm.graph.nodes) > 60:
+        raise RuntimeError('graph too large for this backend')
+    return gm.forward
+
+
+def _fails_always(gm, example_inputs):
+    raise RuntimeError('no compiler')
+
+
+@pytest.mark.parametrize('backend,status', [
+    ('mmdp_test_fails_on_large_graphs', 'eager: compile failed'),
+    ('mmdp_test_fails_always', 'eager: compile unavailable'),
+    ('eager', 'compiled')])
+def test_a_step_that_did_not_run_compiled_says_so(backend, status, tmp_path, monkeypatch):
+    """A compiled variant whose compiler failed must not pass for a compiled figure."""
+    import torch
+
+    from mmdepthpretrain.compat import compiler
+
+    for name, fn in [('mmdp_test_fails_on_large_graphs', _fails_on_large_graphs),
+                     ('mmdp_test_fails_always', _fails_always)]:
+        if name not in torch._dynamo.list_backends(exclude_tags=()):
+            torch._dynamo.register_backend(fn, name=name)
+    monkeypatch.setattr(compiler, '_PROBES', {})
+    monkeypatch.setattr(compiler, '_WARNED', set())
+    torch._dynamo.reset()
+    path = tmp_path / 'step.json'
+    train_throughput.main(['--device', 'cpu', '--height', '32', '--width', '64', '--batch',
+                           '2', '--warmup', '1', '--iters', '1', '--repeats', '1',
+                           '--compile', '--compile-backend', backend, '--json', str(path)])
+    record = json.loads(path.read_text())
+    assert record['compile_status'] == status
+    assert record['compile_requested'] == {'backend': backend}
+    row = gpu_suite.table([dict(name='step_r18_m_fp32_compiled', kind='step', status='ok',
+                                record=record)])
+    assert ('NOT COMPILED (' + status + ')' in row) == status.startswith('eager:')
