@@ -137,6 +137,7 @@ def build_step(model, optim_wrapper, args):
     Returns:
         callable: ``step(batch) -> log_vars``.
     """
+    args.cudagraph_skips_before = cudagraph_skips()  # the counter is per process
     options = args.compile_requested = compile_options(args)
     train_step = args.compiled_step = model.train_step
     if options is not None:
@@ -293,7 +294,8 @@ def step_record(args, rates, log, **extra):
         compile_status=compile_status(args), device=str(args.device), machine=machine(args.device),
         samples_per_s=med, blocks=rates, iters=args.iters, step_ms=1000 * args.batch / med,
         warmup_s=args.warmup_s, peak_gib=gib, peak_kind=kind,
-        cudagraph_skips=cudagraph_skips(), last_loss=float(log['loss'].detach()),
+        cudagraph_skips=cudagraph_skips() - getattr(args, 'cudagraph_skips_before', 0),
+        last_loss=float(log['loss'].detach()),
         date=time.strftime('%Y-%m-%d'), **extra)
 
 

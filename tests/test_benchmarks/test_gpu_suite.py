@@ -226,3 +226,15 @@ def test_a_step_that_did_not_run_compiled_says_so(backend, status, tmp_path, mon
     row = gpu_suite.table([dict(name='step_r18_m_fp32_compiled', kind='step', status='ok',
                                 record=record)])
     assert ('NOT COMPILED (' + status + ')' in row) == status.startswith('eager:')
+
+
+def test_cuda_graph_skips_are_counted_per_measurement(tmp_path, monkeypatch):
+    """inductor's counter is per process, and the suite runs every measurement in one."""
+    from torch._dynamo.utils import counters
+
+    monkeypatch.setitem(counters['inductor'], 'cudagraph_skips', 5)  # an earlier one's
+    path = tmp_path / 'step.json'
+    train_throughput.main(['--device', 'cpu', '--height', '32', '--width', '64', '--batch',
+                           '2', '--warmup', '1', '--iters', '1', '--repeats', '1', '--json',
+                           str(path)])
+    assert json.loads(path.read_text())['cudagraph_skips'] == 0
