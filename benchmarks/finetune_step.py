@@ -135,7 +135,7 @@ def measure(args, names):
     Each is warmed up, then the ``--repeats`` blocks of ``--iters`` steps alternate between
     them in the order A B, B A, A B, ... so that a machine getting faster or slower during
     the run (clocks, caches, other jobs) favours none: timed one after the other, the one
-    run first was up to 20% slower on a CPU, whichever it was.
+    run first was 10-15% slower on a 2-core CPU, whichever it was.
 
     Returns:
         dict: name -> record (median samples/s over its blocks; on a GPU the peak memory
