@@ -76,7 +76,8 @@ key=$("$vpy" -c "import torch; print(f'mmcv-2.1.0-torch{torch.__version__}-$tag'
 wheel=$(ls "$cache/$key"/mmcv-2.1.0-*.whl | head -n1)
 name=$(basename "$wheel")
 # without debug sections (the .so: 82 MB with them, 1.9 MB without), since what travels to
-# the device has a size limit
+# the device has a size limit; written beside, then renamed
+trap 'rm -f "$dir/.tmp-$name"' EXIT
 "$vpy" - "$wheel" "$dir/.tmp-$name" <<'PYEOF'
 import base64, hashlib, os, subprocess, sys, tempfile, zipfile
 
